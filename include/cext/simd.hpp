@@ -1,0 +1,182 @@
+// SIMD backends for the kernels: one small struct per instruction set, all with the same static interface,
+// so each kernel is written once as a template and instantiated per backend.
+//
+// Interface of a backend S:
+//   S::lanes                       doubles per vector
+//   S::vec, S::mask                vector of doubles, lane predicate
+//   splat, load, loadu, storeu, stream (aligned non-temporal store; `align` bytes), fence
+//   add, sub, mul                  exactly one IEEE-754 operation per lane, never fused
+//   less (ordered: false on NaN), all_true, none_true, mask_and, any
+//   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
+//   counter_zero, count_if(n, m)   n + 1 where m holds
+//   store_counts(dst, n)           n converted to int32, `lanes` values
+//   load_complex(p, re, im)        de-interleave `lanes` complex128 values starting at p
+//
+// The files that instantiate a backend are compiled with the matching -m flags; nothing here checks the CPU.
+// Arithmetic exactness relies on -ffp-contract=off (no FMA contraction) and SSE2 (not x87) floating point.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
+#define CEXT_X86 1
+#include <immintrin.h>
+#endif
+
+namespace cext::simd {
+
+// Portable fallback: one lane of plain C++ arithmetic. Used on every non-x86 target.
+struct Scalar {
+    static constexpr int lanes = 1;
+    static constexpr std::size_t align = alignof(double);
+    using vec = double;
+    using mask = bool;
+
+    static vec splat(double x) { return x; }
+    static vec load(const double* p) { return *p; }
+    static vec loadu(const double* p) { return *p; }
+    static void storeu(double* p, vec v) { *p = v; }
+    static void stream(double* p, vec v) { *p = v; }
+    static void fence() {}
+    static vec add(vec a, vec b) { return a + b; }
+    static vec sub(vec a, vec b) { return a - b; }
+    static vec mul(vec a, vec b) { return a * b; }
+    static mask less(vec a, vec b) { return a < b; }
+    static mask all_true() { return true; }
+    static mask none_true() { return false; }
+    static mask mask_and(mask a, mask b) { return a && b; }
+    static bool any(mask m) { return m; }
+    using counter = std::int64_t;
+    static counter counter_zero() { return 0; }
+    static counter count_if(counter n, mask m) { return n + (m ? 1 : 0); }
+    static void store_counts(std::int32_t* dst, counter n) { *dst = static_cast<std::int32_t>(n); }
+    static void load_complex(const double* p, vec& re, vec& im) {
+        re = p[0];
+        im = p[1];
+    }
+};
+
+#if defined(CEXT_X86) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+// Baseline x86-64: every x86-64 CPU has SSE2 (2 doubles).
+struct SSE2 {
+    static constexpr int lanes = 2;
+    static constexpr std::size_t align = 16;
+    using vec = __m128d;
+    using mask = __m128d;  // all-ones / all-zeros lanes
+
+    static vec splat(double x) { return _mm_set1_pd(x); }
+    static vec load(const double* p) { return _mm_load_pd(p); }
+    static vec loadu(const double* p) { return _mm_loadu_pd(p); }
+    static void storeu(double* p, vec v) { _mm_storeu_pd(p, v); }
+    static void stream(double* p, vec v) { _mm_stream_pd(p, v); }
+    static void fence() { _mm_sfence(); }
+    static vec add(vec a, vec b) { return _mm_add_pd(a, b); }
+    static vec sub(vec a, vec b) { return _mm_sub_pd(a, b); }
+    static vec mul(vec a, vec b) { return _mm_mul_pd(a, b); }
+    static mask less(vec a, vec b) { return _mm_cmplt_pd(a, b); }
+    static mask all_true() { return _mm_castsi128_pd(_mm_set1_epi32(-1)); }
+    static mask none_true() { return _mm_setzero_pd(); }
+    static mask mask_and(mask a, mask b) { return _mm_and_pd(a, b); }
+    static bool any(mask m) { return _mm_movemask_pd(m) != 0; }
+    using counter = __m128i;
+    static counter counter_zero() { return _mm_setzero_si128(); }
+    // A true lane is all ones, i.e. the integer -1: subtracting it adds one.
+    static counter count_if(counter n, mask m) { return _mm_sub_epi64(n, _mm_castpd_si128(m)); }
+    static void store_counts(std::int32_t* dst, counter n) {
+        alignas(16) std::int64_t v[2];
+        _mm_store_si128(reinterpret_cast<__m128i*>(v), n);
+        dst[0] = static_cast<std::int32_t>(v[0]);
+        dst[1] = static_cast<std::int32_t>(v[1]);
+    }
+    static void load_complex(const double* p, vec& re, vec& im) {
+        const vec a = _mm_loadu_pd(p);      // re0 im0
+        const vec b = _mm_loadu_pd(p + 2);  // re1 im1
+        re = _mm_unpacklo_pd(a, b);
+        im = _mm_unpackhi_pd(a, b);
+    }
+};
+#endif
+
+#if defined(CEXT_X86) && defined(__AVX2__)
+// AVX2 (4 doubles). Compiled only in the translation unit built with -mavx2.
+struct AVX2 {
+    static constexpr int lanes = 4;
+    static constexpr std::size_t align = 32;
+    using vec = __m256d;
+    using mask = __m256d;
+
+    static vec splat(double x) { return _mm256_set1_pd(x); }
+    static vec load(const double* p) { return _mm256_load_pd(p); }
+    static vec loadu(const double* p) { return _mm256_loadu_pd(p); }
+    static void storeu(double* p, vec v) { _mm256_storeu_pd(p, v); }
+    static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }
+    static void fence() { _mm_sfence(); }
+    static vec add(vec a, vec b) { return _mm256_add_pd(a, b); }
+    static vec sub(vec a, vec b) { return _mm256_sub_pd(a, b); }
+    static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
+    static mask less(vec a, vec b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+    static mask all_true() { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
+    static mask none_true() { return _mm256_setzero_pd(); }
+    static mask mask_and(mask a, mask b) { return _mm256_and_pd(a, b); }
+    static bool any(mask m) { return _mm256_movemask_pd(m) != 0; }
+    using counter = __m256i;
+    static counter counter_zero() { return _mm256_setzero_si256(); }
+    static counter count_if(counter n, mask m) { return _mm256_sub_epi64(n, _mm256_castpd_si256(m)); }
+    static void store_counts(std::int32_t* dst, counter n) {
+        // Low 32 bits of each 64-bit lane, in order (counts are < 2**31).
+        const __m256i low = _mm256_permutevar8x32_epi32(n, _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(low));
+    }
+    static void load_complex(const double* p, vec& re, vec& im) {
+        const vec a = _mm256_loadu_pd(p);      // r0 i0 r1 i1
+        const vec b = _mm256_loadu_pd(p + 4);  // r2 i2 r3 i3
+        const vec lo = _mm256_unpacklo_pd(a, b);  // r0 r2 r1 r3
+        const vec hi = _mm256_unpackhi_pd(a, b);  // i0 i2 i1 i3
+        re = _mm256_permute4x64_pd(lo, _MM_SHUFFLE(3, 1, 2, 0));
+        im = _mm256_permute4x64_pd(hi, _MM_SHUFFLE(3, 1, 2, 0));
+    }
+};
+#endif
+
+#if defined(CEXT_X86) && defined(__AVX512F__)
+// AVX-512F (8 doubles, mask registers). Compiled only in the translation unit built with -mavx512f.
+struct AVX512 {
+    static constexpr int lanes = 8;
+    static constexpr std::size_t align = 64;
+    using vec = __m512d;
+    using mask = __mmask8;
+
+    static vec splat(double x) { return _mm512_set1_pd(x); }
+    static vec load(const double* p) { return _mm512_load_pd(p); }
+    static vec loadu(const double* p) { return _mm512_loadu_pd(p); }
+    static void storeu(double* p, vec v) { _mm512_storeu_pd(p, v); }
+    static void stream(double* p, vec v) { _mm512_stream_pd(p, v); }
+    static void fence() { _mm_sfence(); }
+    static vec add(vec a, vec b) { return _mm512_add_pd(a, b); }
+    static vec sub(vec a, vec b) { return _mm512_sub_pd(a, b); }
+    static vec mul(vec a, vec b) { return _mm512_mul_pd(a, b); }
+    static mask less(vec a, vec b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+    static mask all_true() { return static_cast<mask>(0xFF); }
+    static mask none_true() { return 0; }
+    static mask mask_and(mask a, mask b) { return static_cast<mask>(a & b); }
+    static bool any(mask m) { return m != 0; }
+    using counter = __m512i;
+    static counter counter_zero() { return _mm512_setzero_si512(); }
+    static counter count_if(counter n, mask m) { return _mm512_mask_add_epi64(n, m, n, _mm512_set1_epi64(1)); }
+    static void store_counts(std::int32_t* dst, counter n) {
+        // maskz form: GCC 12's unmasked intrinsic trips -Wmaybe-uninitialized on its own placeholder.
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_maskz_cvtepi64_epi32(0xFF, n));
+    }
+    static void load_complex(const double* p, vec& re, vec& im) {
+        const vec a = _mm512_loadu_pd(p);
+        const vec b = _mm512_loadu_pd(p + 8);
+        const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+        const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+        re = _mm512_permutex2var_pd(a, even, b);
+        im = _mm512_permutex2var_pd(a, odd, b);
+    }
+};
+#endif
+
+}  // namespace cext::simd
