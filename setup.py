@@ -1,0 +1,142 @@
+"""Build script for cext._core, the hand-written C++ extension.
+
+Metadata lives in pyproject.toml; this file only describes the compiled module, because its build needs
+decisions that a static configuration cannot express:
+
+* The SIMD kernels are compiled several times, once per instruction set (baseline x86-64, AVX2, AVX-512), each
+  object with its own ``-m`` flags, and the module picks one at import time by CPU features. The default build
+  therefore runs on any x86-64 CPU. Other architectures get the portable C++ kernels only.
+* OpenMP is used when the compiler supports it; otherwise the module is built serial, with a warning.
+* Floating-point contraction is disabled (``-ffp-contract=off``): results must be bit-identical to the Python
+  reference arithmetic, and a fused multiply-add rounds differently.
+
+Environment variables (all optional):
+    CEXT_NATIVE=1          also compile the baseline code with -march=native (not portable)
+    CEXT_NO_OPENMP=1       build without OpenMP, as on a compiler that lacks it
+    CEXT_SANITIZE=address,undefined   build with these -fsanitize options (for the sanitizer CI job)
+"""
+
+import os
+import platform
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+from setuptools.errors import CompileError, LinkError
+
+IS_X86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"}
+
+# Per instruction set: (source, macro announcing it, flags for GCC/Clang, flags for MSVC).
+ISA_SOURCES = [
+    ("cext/isa_avx2.cpp", "CEXT_HAVE_AVX2", ["-mavx2"], ["/arch:AVX2"]),
+    ("cext/isa_avx512.cpp", "CEXT_HAVE_AVX512", ["-mavx512f"], ["/arch:AVX512"]),
+]
+
+
+class BuildExt(build_ext):
+    """build_ext that probes the compiler and compiles the per-ISA kernel objects."""
+
+    def build_extension(self, ext):
+        msvc = self.compiler.compiler_type == "msvc"
+        ext.extra_compile_args += self._base_flags(msvc)
+        self._configure_openmp(ext, msvc)
+        self._configure_sanitizers(ext, msvc)
+        if IS_X86:
+            self._add_isa_objects(ext, msvc)
+        super().build_extension(ext)
+
+    # -- flags ----------------------------------------------------------------------------------------------------
+
+    def _base_flags(self, msvc):
+        if msvc:
+            return ["/std:c++17", "/O2", "/fp:strict", "/EHsc"]
+        flags = ["-std=c++17", "-O3", "-ffp-contract=off", "-fvisibility=hidden", "-Wall", "-Wextra"]
+        if IS_X86 and sys.maxsize < 2**32:
+            flags += ["-msse2", "-mfpmath=sse"]  # x87 arithmetic would round differently
+        if os.environ.get("CEXT_NATIVE") == "1":
+            flags.append("-march=native")
+        return flags
+
+    def _configure_openmp(self, ext, msvc):
+        if os.environ.get("CEXT_NO_OPENMP") == "1":
+            print("cext: CEXT_NO_OPENMP=1, building without OpenMP (serial kernels)")
+            return
+        candidates = (
+            [(["/openmp:llvm"], []), (["/openmp"], [])]
+            if msvc
+            else [(["-fopenmp"], ["-fopenmp"]), (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
+        )
+        probe = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+        for compile_flags, link_flags in candidates:
+            if self._try_build(probe, compile_flags, link_flags):
+                ext.extra_compile_args += compile_flags
+                ext.extra_link_args += link_flags
+                return
+        print("cext: WARNING: the compiler does not support OpenMP; building serial kernels", file=sys.stderr)
+
+    def _configure_sanitizers(self, ext, msvc):
+        sanitize = os.environ.get("CEXT_SANITIZE")
+        if not sanitize or msvc:
+            return
+        flags = [f"-fsanitize={sanitize}", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all", "-g"]
+        ext.extra_compile_args += flags
+        ext.extra_link_args += flags
+
+    # -- per-ISA objects ------------------------------------------------------------------------------------------
+
+    def _add_isa_objects(self, ext, msvc):
+        # Objects of the highest instruction sets are linked *after* the baseline ones: inline functions and
+        # template instances shared between them are then resolved to the baseline copies, so no AVX code can
+        # leak into paths that run on older CPUs.
+        for source, macro, gcc_flags, msvc_flags in ISA_SOURCES:
+            isa_flags = msvc_flags if msvc else gcc_flags
+            if not self._try_build("int main(void) { return 0; }\n", isa_flags, []):
+                print(f"cext: compiler rejects {isa_flags}; skipping {source}", file=sys.stderr)
+                continue
+            ext.define_macros.append((macro, "1"))
+        for source, macro, gcc_flags, msvc_flags in ISA_SOURCES:
+            if (macro, "1") not in ext.define_macros:
+                continue
+            objects = self.compiler.compile(
+                [source],
+                output_dir=self.build_temp,
+                macros=ext.define_macros,
+                include_dirs=ext.include_dirs,
+                debug=self.debug,
+                extra_postargs=ext.extra_compile_args + (msvc_flags if msvc else gcc_flags),
+                depends=ext.depends,
+            )
+            ext.extra_objects += objects
+
+    def _try_build(self, code, compile_flags, link_flags):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "probe.cpp")
+            with open(src, "w") as f:
+                f.write(textwrap.dedent(code))
+            try:
+                objects = self.compiler.compile([src], output_dir=tmp, extra_postargs=compile_flags)
+                self.compiler.link_executable(
+                    objects, "probe", output_dir=tmp, extra_postargs=link_flags, target_lang="c++"
+                )
+            except (CompileError, LinkError):
+                return False
+        return True
+
+
+HEADERS = [os.path.join("include", "cext", name) for name in os.listdir(os.path.join("include", "cext"))]
+
+setup(
+    ext_modules=[
+        Extension(
+            "cext._core",
+            sources=["cext/_core.cpp", "cext/dispatch.cpp", "cext/isa_baseline.cpp"],
+            include_dirs=["include", np.get_include()],
+            depends=HEADERS + [source for source, *_ in ISA_SOURCES],
+            language="c++",
+        )
+    ],
+    cmdclass={"build_ext": BuildExt},
+)
