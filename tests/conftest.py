@@ -1,0 +1,17 @@
+import pytest
+
+import cext
+
+
+def _supported_paths():
+    return list(cext._core._build_info()["simd_supported"])
+
+
+@pytest.fixture(params=_supported_paths())
+def simd_path(request):
+    """Runs a test once per SIMD path this CPU supports, restoring the default afterwards."""
+    previous = cext._core._set_simd(request.param)
+    try:
+        yield request.param
+    finally:
+        cext._core._set_simd(previous)

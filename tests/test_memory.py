@@ -1,0 +1,44 @@
+"""Repeated calls, successful or not, leak neither references nor memory."""
+
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import cext
+
+
+def calls():
+    zs = np.linspace(-2, 2, 1000) + 0.3j
+    grid = np.random.default_rng(0).uniform(size=(64, 64))
+    out = np.empty_like(grid)
+    cext.calculate_z(50, zs, -0.5j)
+    cext.calculate_z(50, zs.tolist(), -0.5j)
+    cext.evolve(grid, out, 0.1, steps=3)
+    cext.evolve(grid.T, out, 0.1)  # converted copy
+    cext.fib(90)
+    for bad in (lambda: cext.calculate_z(-1, zs, 0j), lambda: cext.calculate_z(5, [[1j], 2j], 0j),
+                lambda: cext.evolve(grid, grid, 0.1), lambda: cext.evolve(grid, out, "x"), lambda: cext.fib(-1)):
+        with pytest.raises((TypeError, ValueError)):
+            bad()
+
+
+def test_no_memory_growth_over_many_calls():
+    for _ in range(50):  # warm caches, free lists and NumPy's internal allocations
+        calls()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for _ in range(20):
+            calls()
+        gc.collect()
+        baseline = tracemalloc.get_traced_memory()[0]
+        for _ in range(500):
+            calls()
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    # One leaked result array per iteration would be >= 500 x 4 kB; allow a little allocator noise.
+    assert growth < 64 * 1024, growth
