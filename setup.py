@@ -61,8 +61,10 @@ class BuildExt(build_ext):
         return flags
 
     def _configure_openmp(self, ext, msvc):
+        serial_flags = [] if msvc else ["-Wno-unknown-pragmas"]  # the OpenMP pragmas are then expected no-ops
         if os.environ.get("CEXT_NO_OPENMP") == "1":
             print("cext: CEXT_NO_OPENMP=1, building without OpenMP (serial kernels)")
+            ext.extra_compile_args += serial_flags
             return
         candidates = (
             [(["/openmp:llvm"], []), (["/openmp"], [])]
@@ -76,6 +78,7 @@ class BuildExt(build_ext):
                 ext.extra_link_args += link_flags
                 return
         print("cext: WARNING: the compiler does not support OpenMP; building serial kernels", file=sys.stderr)
+        ext.extra_compile_args += serial_flags
 
     def _configure_sanitizers(self, ext, msvc):
         sanitize = os.environ.get("CEXT_SANITIZE")

@@ -480,8 +480,8 @@ PyDoc_STRVAR(calculate_z_doc,
 "Examples\n"
 "--------\n"
 ">>> import numpy as np, cext\n"
-">>> cext.calculate_z(300, np.array([0j, 0.5+0.5j, 2+0j]), -0.62772-0.42193j)\n"
-"array([300,   8,   0], dtype=int32)\n");
+">>> cext.calculate_z(300, np.array([0j, 0.3+0.2j, -1.1+0.25j, 2+0j]), -0.62772-0.42193j)\n"
+"array([300,  49,   3,   0], dtype=int32)\n");
 
 PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
     static const char* const kwlist[] = {"maxiter", "zs", "cs", "out", "num_threads", nullptr};

@@ -170,7 +170,7 @@ Status escape_counts(const EscapeCountsArgs& a, int num_threads, CancelToken& ca
     const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
     // Work estimate: most points escape early, so count at most 64 iterations a point.
     const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
-    const int threads = std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks);
+    [[maybe_unused]] const int threads = std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks);
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
     for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
