@@ -37,124 +37,128 @@ namespace detail {
 // Iterations between two cancellation checks (only matters for huge maxiter).
 constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;
 
-// Escape counts of points [begin, end), K vectors ("slots") in flight. K independent dependency chains keep the
-// multiply and add pipelines busy; each slot holds S::lanes consecutive points and is refilled with the next
-// ones as soon as all its lanes have finished, so a slow vector does not hold up the others. A lane stops
-// counting once its condition fails and never restarts. Returns false if cancelled.
-template <class S, int K>
-bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken& cancel) {
-    using vec = typename S::vec;
-    using mask = typename S::mask;
-    using counter = typename S::counter;
+#if defined(__GNUC__)
+#define CEXT_INLINE inline __attribute__((always_inline))
+#else
+#define CEXT_INLINE inline
+#endif
+
+// One vector of points in flight.
+template <class S>
+struct Slot {
+    typename S::vec zr, zi, cr, ci;
+    typename S::counter n;
+    typename S::mask live;
+    std::int64_t iterations;
+    std::ptrdiff_t first;  // index of the first point; -1 for a placeholder once the points run out
+};
+
+// Loads the next S::lanes points into a slot; a partial last group is padded with NaN, which fails `< 4` at
+// once. Once the points run out the slot becomes a placeholder (z = c = 0 never escapes, never stored).
+template <class S>
+CEXT_INLINE void load_slot(Slot<S>& slot, const EscapeCountsArgs& a, std::ptrdiff_t& next, std::ptrdiff_t end) {
     constexpr int L = S::lanes;
-
-    vec zr[K], zi[K], cr[K], ci[K];
-    counter n[K];
-    mask live[K];
-    std::int64_t iterations[K];
-    std::ptrdiff_t first[K];  // index of the slot's first point; -1 when the slot is empty
-    std::ptrdiff_t next = begin;
-    int busy = 0;
-
-    // Fills slot s with the next L points; a partial last group is padded with NaN, which fails `< 4` at once.
-    // Once the points run out, the slot becomes a placeholder (z = c = 0 never escapes) that is never stored,
-    // so the inner loop below still only stops when a real slot finishes.
-    const auto refill = [&](int s) {
-        if (next >= end) {
-            zr[s] = zi[s] = cr[s] = ci[s] = S::splat(0.0);
-            live[s] = S::all_true();
-            first[s] = -1;
-            return;
-        }
-        const std::ptrdiff_t count = std::min<std::ptrdiff_t>(L, end - next);
-        const double* z = a.z + 2 * next;
-        const double* c = a.c_is_scalar ? a.c : a.c + 2 * next;
-        double zpad[2 * L], cpad[2 * L];
-        if (count < L) {
-            const double nan = std::numeric_limits<double>::quiet_NaN();
-            std::fill(zpad, zpad + 2 * L, nan);
-            std::fill(cpad, cpad + 2 * L, nan);
-            std::copy(z, z + 2 * count, zpad);
-            z = zpad;
-            if (!a.c_is_scalar) {
-                std::copy(c, c + 2 * count, cpad);
-                c = cpad;
-            }
-        }
-        S::load_complex(z, zr[s], zi[s]);
-        if (a.c_is_scalar) {
-            cr[s] = S::splat(c[0]);
-            ci[s] = S::splat(c[1]);
-        } else {
-            S::load_complex(c, cr[s], ci[s]);
-        }
-        n[s] = S::counter_zero();
-        live[s] = S::all_true();
-        iterations[s] = 0;
-        first[s] = next;
-        next += L;
-        ++busy;
-    };
-    const auto finish = [&](int s) {
-        const std::ptrdiff_t count = std::min<std::ptrdiff_t>(L, end - first[s]);
-        if (count == L) {
-            S::store_counts(a.counts + first[s], n[s]);
-        } else {
-            std::int32_t buffer[L];
-            S::store_counts(buffer, n[s]);
-            std::copy(buffer, buffer + count, a.counts + first[s]);
-        }
-        --busy;
-        refill(s);
-    };
-
-    for (int s = 0; s < K; ++s) {
-        refill(s);
+    if (next >= end) {
+        slot.zr = slot.zi = slot.cr = slot.ci = S::splat(0.0);
+        slot.live = S::all_true();
+        slot.first = -1;
+        return;
     }
-    const vec four = S::splat(4.0);
-    std::int64_t until_check = kIterationsPerCheck;
-    while (busy > 0) {
-        // Hot loop: iterate every slot until one of them finishes or reaches maxiter. Slot indices are
-        // compile-time constants here, so the K vectors stay in registers.
-        std::int64_t budget = until_check;
-        for (int s = 0; s < K; ++s) {
-            if (first[s] >= 0) {
-                budget = std::min(budget, a.maxiter - iterations[s]);
-            }
+    const std::ptrdiff_t count = std::min<std::ptrdiff_t>(L, end - next);
+    const double* z = a.z + 2 * next;
+    const double* c = a.c_is_scalar ? a.c : a.c + 2 * next;
+    double zpad[2 * L], cpad[2 * L];
+    if (count < L) {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        std::fill(zpad, zpad + 2 * L, nan);
+        std::fill(cpad, cpad + 2 * L, nan);
+        std::copy(z, z + 2 * count, zpad);
+        z = zpad;
+        if (!a.c_is_scalar) {
+            std::copy(c, c + 2 * count, cpad);
+            c = cpad;
         }
-        std::int64_t done = 0;
-        bool all_running;
-        do {
-            all_running = true;
-            for (int s = 0; s < K; ++s) {
-                const vec zr2 = S::mul(zr[s], zr[s]);
-                const vec zi2 = S::mul(zi[s], zi[s]);
-                live[s] = S::mask_and(live[s], S::less(S::add(zr2, zi2), four));
-                n[s] = S::count_if(n[s], live[s]);
-                // zr*zi + zi*zr: both products are the same IEEE result t, so the sum is t + t.
-                const vec t = S::mul(zr[s], zi[s]);
-                zr[s] = S::add(S::sub(zr2, zi2), cr[s]);
-                zi[s] = S::add(S::add(t, t), ci[s]);
-                all_running &= S::any(live[s]);
-            }
-        } while (all_running && ++done < budget);
-        done += all_running ? 0 : 1;
+    }
+    S::load_complex(z, slot.zr, slot.zi);
+    if (a.c_is_scalar) {
+        slot.cr = S::splat(c[0]);
+        slot.ci = S::splat(c[1]);
+    } else {
+        S::load_complex(c, slot.cr, slot.ci);
+    }
+    slot.n = S::counter_zero();
+    slot.live = S::all_true();
+    slot.iterations = 0;
+    slot.first = next;
+    next += L;
+}
 
-        for (int s = 0; s < K; ++s) {
-            iterations[s] += done;
-            if (first[s] >= 0 && (!S::any(live[s]) || iterations[s] == a.maxiter)) {
-                finish(s);
-            }
+template <class S>
+CEXT_INLINE void store_slot(const Slot<S>& slot, const EscapeCountsArgs& a, std::ptrdiff_t end) {
+    constexpr int L = S::lanes;
+    const std::ptrdiff_t count = std::min<std::ptrdiff_t>(L, end - slot.first);
+    if (count == L) {
+        S::store_counts(a.counts + slot.first, slot.n);
+    } else {
+        std::int32_t buffer[L];
+        S::store_counts(buffer, slot.n);
+        std::copy(buffer, buffer + count, a.counts + slot.first);
+    }
+}
+
+// One iteration of one slot; when all its lanes have finished (or maxiter is reached) the slot is stored and
+// refilled in place. Returns false once the slot is a placeholder.
+template <class S>
+CEXT_INLINE bool advance_slot(Slot<S>& slot, typename S::vec four, const EscapeCountsArgs& a, std::ptrdiff_t& next,
+                              std::ptrdiff_t end) {
+    using vec = typename S::vec;
+    const vec zr2 = S::mul(slot.zr, slot.zr);
+    const vec zi2 = S::mul(slot.zi, slot.zi);
+    slot.live = S::mask_and(slot.live, S::less(S::add(zr2, zi2), four));
+    slot.n = S::count_if(slot.n, slot.live);
+    // zr*zi + zi*zr: both products are the same IEEE result t, so the sum is t + t.
+    const vec t = S::mul(slot.zr, slot.zi);
+    slot.zr = S::add(S::sub(zr2, zi2), slot.cr);
+    slot.zi = S::add(S::add(t, t), slot.ci);
+    if (slot.first < 0) {
+        return false;
+    }
+    if (!S::any(slot.live) || ++slot.iterations == a.maxiter) {
+        store_slot(slot, a, end);
+        load_slot(slot, a, next, end);
+    }
+    return true;
+}
+
+// Escape counts of points [begin, end) with four vectors ("slots") in flight: four independent dependency chains
+// keep the multiply and add pipelines busy. A slot is stored and refilled with the next points as soon as all
+// its lanes have finished, so a slow vector never holds up the others. The slots are separate local variables,
+// not an array, so that they stay in registers. A lane stops counting once its condition fails and never
+// restarts. Returns false if cancelled.
+template <class S>
+bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken& cancel) {
+    Slot<S> s0, s1, s2, s3;
+    std::ptrdiff_t next = begin;
+    load_slot(s0, a, next, end);
+    load_slot(s1, a, next, end);
+    load_slot(s2, a, next, end);
+    load_slot(s3, a, next, end);
+    const typename S::vec four = S::splat(4.0);
+    std::int64_t until_check = kIterationsPerCheck;
+    for (;;) {
+        // `|`, not `||`: every slot advances every iteration.
+        const bool busy = advance_slot(s0, four, a, next, end) | advance_slot(s1, four, a, next, end) |
+                          advance_slot(s2, four, a, next, end) | advance_slot(s3, four, a, next, end);
+        if (!busy) {
+            return true;
         }
-        until_check -= done;
-        if (until_check <= 0) {
+        if (--until_check == 0) {
             until_check = kIterationsPerCheck;
             if (cancel.check()) {
                 return false;
             }
         }
     }
-    return true;
 }
 
 }  // namespace detail
@@ -165,7 +169,6 @@ Status escape_counts(const EscapeCountsArgs& a, int num_threads, CancelToken& ca
         std::fill(a.counts, a.counts + a.n, 0);
         return Status::ok;
     }
-    constexpr int K = S::lanes >= 4 ? 4 : 8 / S::lanes;  // vectors in flight
     constexpr std::ptrdiff_t chunk = 64 * S::lanes;      // unit of dynamic scheduling
     const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
     // Work estimate: most points escape early, so count at most 64 iterations a point.
@@ -175,7 +178,7 @@ Status escape_counts(const EscapeCountsArgs& a, int num_threads, CancelToken& ca
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
     for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
         if (!cancel.check()) {
-            detail::escape_range<S, K>(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
+            detail::escape_range<S>(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
         }
     }
     return cancel.cancelled() ? Status::cancelled : Status::ok;
