@@ -68,11 +68,13 @@ void stencil_row(const double* up, const double* mid, const double* down, double
             out[last] = diffusion_cell(down[last], up[last], mid[0], mid[last - 1], mid[last], D_dt);
         }
     }
+    // Peel scalar cells until the vector loop's accesses are aligned: the stores when streaming (non-temporal
+    // stores require it), otherwise the centre row's loads (and the rows above and below when the row length is a
+    // multiple of the vector), since a misaligned vector load splits a cache line.
+    const double* aligned = stream ? out : mid;
     std::ptrdiff_t j = 1;
-    if (stream) {  // non-temporal stores need aligned addresses
-        for (; j < last && reinterpret_cast<std::uintptr_t>(out + j) % S::align != 0; ++j) {
-            out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
-        }
+    for (; j < last && reinterpret_cast<std::uintptr_t>(aligned + j) % S::align != 0; ++j) {
+        out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
     }
     const typename S::vec k = S::splat(D_dt);
     const typename S::vec four = S::splat(4.0);
