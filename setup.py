@@ -57,7 +57,7 @@ class BuildExt(build_ext):
         if IS_X86 and sys.maxsize < 2**32:
             flags += ["-msse2", "-mfpmath=sse"]  # x87 arithmetic would round differently
         if os.environ.get("CEXT_NATIVE") == "1":
-            flags.append("-march=native")
+            flags += ["-march=native", "-DCEXT_NATIVE_BUILD=1"]
         return flags
 
     def _configure_openmp(self, ext, msvc):

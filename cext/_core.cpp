@@ -774,8 +774,14 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
 #else
     const char* compiler = "unknown";
 #endif
-    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s}",
+#if defined(CEXT_NATIVE_BUILD)
+    PyObject* native = Py_True;  // built with -march=native: runs only on CPUs like the build machine
+#else
+    PyObject* native = Py_False;
+#endif
+    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s}",
                          "simd", active_kernels.load()->name,
+                         "native_build", native,
                          "simd_compiled", compiled.get(),
                          "simd_supported", supported_tuple.get(),
                          "openmp", openmp_version ? Py_True : Py_False,
