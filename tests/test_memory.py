@@ -5,6 +5,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from child_process import run_python
 
 import cext
 
@@ -62,10 +63,6 @@ print(after - before, counts.nbytes)
 def test_calculate_z_peak_memory_is_the_output_and_small_buffers():
     # A C-contiguous complex128 input must be used in place: the call's peak adds the int32 output and
     # small per-thread buffers, never a hidden copy of the 160 MB input.
-    import subprocess
-    import sys
-
-    result = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(10_000_000)], capture_output=True, text=True,
-                            check=True)
+    result = run_python(PEAK_SCRIPT, str(10_000_000))
     growth, output_bytes = map(int, result.stdout.split())
     assert growth <= output_bytes + 16 * 2**20, (growth, output_bytes)

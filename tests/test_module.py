@@ -1,11 +1,9 @@
 """The module as a whole: exports, docstrings, build information and SIMD dispatch."""
 
 import inspect
-import os
-import subprocess
-import sys
 
 import pytest
+from child_process import run_python
 
 import cext
 
@@ -38,11 +36,6 @@ def test_set_simd_rejects_unknown_paths():
         cext._core._set_simd("sse9")
     with pytest.raises(TypeError):
         cext._core._set_simd(3)
-
-
-def run_python(code, **env):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={**os.environ, **env})
 
 
 @pytest.mark.parametrize("path", cext._core._build_info()["simd_supported"])

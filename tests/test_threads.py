@@ -35,8 +35,8 @@ def count_while(work):
 
 
 def test_calculate_z_releases_the_gil():
-    zs = np.zeros(64, dtype=np.complex128)  # never escapes: 64 points x 3e6 iterations, a few hundred ms
-    during, elapsed = count_while(lambda: cext.calculate_z(3_000_000, zs, 0j, num_threads=1))
+    zs = np.zeros(64, dtype=np.complex128)  # never escapes: 64 points x 2e7 iterations, a few hundred ms
+    during, elapsed = count_while(lambda: cext.calculate_z(20_000_000, zs, 0j, num_threads=1))
     assert elapsed > 0.05
     # Holding the GIL, the kernel would freeze the counting thread for its whole duration (at most a couple of
     # increments sneak in around the call); released, it counts at Python speed, millions per second.
