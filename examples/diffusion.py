@@ -12,18 +12,21 @@ import argparse
 import time
 
 import numpy as np
+from numpy.typing import NDArray
 
 import cext
 
+Frames = list[tuple[int, NDArray[np.float64]]]
 
-def initial_grid(size):
+
+def initial_grid(size: int) -> NDArray[np.float64]:
     grid = np.zeros((size, size))
     block_low, block_high = int(size * 0.4), int(size * 0.5)
     grid[block_low:block_high, block_low:block_high] = 0.005
     return grid
 
 
-def render(frames, path):
+def render(frames: Frames, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -41,7 +44,7 @@ def render(frames, path):
     print(f"Wrote {path}")
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=640)
     parser.add_argument("--steps", type=int, default=500)
@@ -52,7 +55,7 @@ def main():
 
     grid = initial_grid(args.size)
     frame_steps = {0, args.steps // 10, args.steps // 3, args.steps}
-    frames = [(0, grid.copy())]
+    frames: Frames = [(0, grid.copy())]
 
     # The book's loop: one step per call, ping-ponging two buffers.
     current, scratch = grid.copy(), np.empty_like(grid)

@@ -10,6 +10,7 @@ import argparse
 import time
 
 import numpy as np
+from numpy.typing import NDArray
 
 import cext
 
@@ -19,11 +20,12 @@ c_real, c_imag = -0.62772, -0.42193
 VALIDATION_SUM = 33219980  # for a 1000x1000 grid and 300 iterations
 
 
-def build_inputs(desired_width):
+def build_inputs(desired_width: int) -> tuple[list[float], list[float], list[complex], list[complex]]:
     """The book's coordinate lists: zs over the grid, cs the constant c at every point."""
     x_step = (x2 - x1) / desired_width
     y_step = (y1 - y2) / desired_width
-    x, y = [], []
+    x: list[float] = []
+    y: list[float] = []
     ycoord = y2
     while ycoord > y1:
         y.append(ycoord)
@@ -37,7 +39,7 @@ def build_inputs(desired_width):
     return x, y, zs, cs
 
 
-def render(counts, path):
+def render(counts: NDArray[np.int32], path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,7 +55,7 @@ def render(counts, path):
     print(f"Wrote {path}")
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=1000)
     parser.add_argument("--maxiter", type=int, default=300)

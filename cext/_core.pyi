@@ -1,0 +1,44 @@
+"""Type stubs for cext._core, the hand-written C++ extension module.
+
+Signatures here must match the text signatures in cext/_core.cpp exactly (names, kinds and defaults);
+tests/test_typing.py compares them with inspect.signature() of the compiled functions.
+"""
+
+from typing import Literal, SupportsIndex, TypedDict
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+class _BuildInfo(TypedDict):
+    simd: str
+    native_build: bool
+    simd_compiled: tuple[str, ...]
+    simd_supported: tuple[str, ...]
+    openmp: bool
+    openmp_version: int
+    max_threads: int
+    num_procs: int
+    compiler: str
+    numpy_build_api: str
+
+def calculate_z(
+    maxiter: SupportsIndex,
+    zs: ArrayLike,
+    cs: ArrayLike,
+    *,
+    out: NDArray[np.int32] | None = None,
+    num_threads: SupportsIndex | None = None,
+) -> NDArray[np.int32]: ...
+def evolve(
+    grid: ArrayLike,
+    out: NDArray[np.float64],
+    dt: float,
+    D: float = 1.0,
+    *,
+    boundary: Literal["fixed", "periodic"] = "fixed",
+    steps: SupportsIndex = 1,
+    num_threads: SupportsIndex | None = None,
+) -> NDArray[np.float64]: ...
+def fib(n: SupportsIndex, /) -> float: ...
+def _build_info() -> _BuildInfo: ...
+def _set_simd(name: str, /) -> str: ...
