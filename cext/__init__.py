@@ -3,9 +3,15 @@
 calculate_z -- Julia-set escape counts (High Performance Python's example)
 evolve      -- explicit steps of the 2-D diffusion equation
 fib         -- the n-th Fibonacci number as a float (the Cython book's call-overhead benchmark)
+show_config -- how this build was compiled: SIMD paths, OpenMP runtime and thread count, compiler
+
+The kernels release the GIL and run OpenMP loops: ``num_threads=`` per call, ``OMP_NUM_THREADS`` and
+``threadpoolctl.threadpool_limits()`` control their threads. ``cext.dask`` (needs Dask) runs them on grids
+larger than one call should hold.
 """
 
 from ._core import calculate_z, evolve, fib
+from ._config import show_config as show_config  # public: `as` marks the re-export for type checkers
 
 __all__ = ["calculate_z", "evolve", "fib"]
 __version__ = "0.1.0"
