@@ -1,0 +1,315 @@
+"""cext's kernels inside Dask, for grids larger than one call, or one machine, should hold.
+
+Dask does the chunking, the scheduling, the halo exchange and the distributed memory; cext does the arithmetic,
+one block per call. Every cext kernel releases the GIL, so Dask's threaded scheduler and the worker threads of a
+``distributed`` cluster run blocks truly in parallel.
+
+julia_image -- Julia-set escape counts of an image of any size, each block computing its own coordinates
+               (``dask.array.map_blocks``)
+diffuse     -- many steps of the diffusion equation, exchanging a halo of ``steps_per_exchange`` cells between
+               blocks every ``steps_per_exchange`` steps (``dask.array.map_overlap``)
+
+Both give exactly the results of the single-call kernels. This module needs Dask (``pip install "cext[dask]"``);
+``import cext`` never imports it.
+
+Each block runs on one thread by default (``num_threads=1``): Dask already keeps one block per core busy, and an
+OpenMP team per block would oversubscribe the cores.
+
+Examples
+--------
+>>> import numpy as np, dask.array as da, cext, cext.dask
+>>> image = cext.dask.julia_image(300, 200, chunks=(50, 100))
+>>> image
+dask.array<julia_image, shape=(200, 300), dtype=int32, chunksize=(50, 100), chunktype=numpy.ndarray>
+>>> grid = np.random.default_rng(0).uniform(size=(120, 90))
+>>> result = cext.dask.diffuse(da.from_array(grid, chunks=30), 0.1, steps=12, steps_per_exchange=4)
+>>> np.array_equal(result.compute(), cext.evolve(grid, np.empty_like(grid), 0.1, steps=12))
+True
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+try:
+    import dask.array as da
+except ImportError as error:  # pragma: no cover - exercised only without dask
+    raise ImportError('cext.dask needs Dask: pip install "dask[array]" (or "cext[dask]")') from error
+
+from ._core import calculate_z, evolve
+
+__all__ = ["diffuse", "julia_coordinates", "julia_image"]
+
+# High Performance Python's julia1.py: the area of the complex plane and the constant c.
+JULIA_C = complex(-0.62772, -0.42193)
+JULIA_RANGE = (-1.8, 1.8)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Julia image
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def julia_coordinates(
+    width: int,
+    height: int,
+    *,
+    x_range: tuple[float, float] = JULIA_RANGE,
+    y_range: tuple[float, float] = JULIA_RANGE,
+    rows: tuple[int, int] | None = None,
+    columns: tuple[int, int] | None = None,
+) -> NDArray[np.complex128]:
+    """The starting points z of a ``height`` x ``width`` image, or of the block ``rows`` x ``columns`` of it.
+
+    Pixel ``(i, j)`` is ``complex(x_min + j * x_step, y_max + i * y_step)`` with
+    ``x_step = (x_max - x_min) / width`` and ``y_step = (y_min - y_max) / height``: julia1.py's grid (top row at
+    ``y_max``), each coordinate computed from its global index rather than by repeated addition, so that a block
+    needs nothing but its position to produce exactly the values of the whole image.
+
+    Parameters
+    ----------
+    width, height : int
+        Size of the whole image in pixels.
+    x_range, y_range : tuple of float, default (-1.8, 1.8)
+        ``(min, max)`` of the real and imaginary axes.
+    rows, columns : tuple of int, optional
+        ``(start, stop)`` of the block to return; the whole image by default.
+
+    Returns
+    -------
+    numpy.ndarray of complex128
+        Shape ``(rows[1] - rows[0], columns[1] - columns[0])``.
+
+    See Also
+    --------
+    julia_image : The escape counts of these points, block by block.
+
+    Examples
+    --------
+    >>> from cext.dask import julia_coordinates
+    >>> julia_coordinates(4, 2, x_range=(0.0, 1.0), y_range=(-1.0, 1.0))
+    array([[0.  +1.j, 0.25+1.j, 0.5 +1.j, 0.75+1.j],
+           [0.  +0.j, 0.25+0.j, 0.5 +0.j, 0.75+0.j]])
+    """
+    row_start, row_stop = rows if rows is not None else (0, height)
+    column_start, column_stop = columns if columns is not None else (0, width)
+    x_step = (x_range[1] - x_range[0]) / width if width else 0.0
+    y_step = (y_range[0] - y_range[1]) / height if height else 0.0
+    zs = np.empty((row_stop - row_start, column_stop - column_start), dtype=np.complex128)
+    # Real and imaginary parts are stored separately, so each is exactly the float above (x + 1j*y would pass
+    # through complex arithmetic, which does not keep the sign of a zero).
+    zs.real = x_range[0] + np.arange(column_start, column_stop, dtype=np.float64) * x_step
+    zs.imag = (y_range[1] + np.arange(row_start, row_stop, dtype=np.float64) * y_step)[:, np.newaxis]
+    return zs
+
+
+def _julia_block(
+    *,
+    width: int,
+    height: int,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    c: complex,
+    maxiter: int,
+    num_threads: int | None,
+    block_info: dict[object, dict[str, list[tuple[int, int]]]],
+) -> NDArray[np.int32]:
+    (rows, columns) = block_info[None]["array-location"]
+    zs = julia_coordinates(width, height, x_range=x_range, y_range=y_range, rows=rows, columns=columns)
+    return calculate_z(maxiter, zs, c, num_threads=num_threads)
+
+
+def julia_image(
+    width: int,
+    height: int,
+    *,
+    c: complex = JULIA_C,
+    maxiter: int = 300,
+    x_range: tuple[float, float] = JULIA_RANGE,
+    y_range: tuple[float, float] = JULIA_RANGE,
+    chunks: int | tuple[int, int] | tuple[tuple[int, ...], tuple[int, ...]] | str = 2048,
+    num_threads: int | None = 1,
+) -> da.Array:
+    """Julia-set escape counts of a ``height`` x ``width`` image, as a lazy Dask array.
+
+    Each block computes its own starting points (:func:`julia_coordinates`) and calls
+    :func:`cext.calculate_z` on them, so the coordinates of the whole image never exist at once: memory is a
+    few blocks, whatever the image size. The result equals ``cext.calculate_z(maxiter, julia_coordinates(width,
+    height, ...), c)`` element for element.
+
+    Parameters
+    ----------
+    width, height : int
+        Image size in pixels (columns, rows).
+    c : complex, default -0.62772-0.42193j
+        The constant of the Julia set (julia1.py's).
+    maxiter : int, default 300
+        Iteration limit.
+    x_range, y_range : tuple of float, default (-1.8, 1.8)
+        ``(min, max)`` of the real and imaginary axes; row 0 is the top, at ``y_range[1]``.
+    chunks : int, tuple or str, default 2048
+        Block shape, in any form ``dask.array`` accepts (``'auto'`` too). A block of n pixels needs 20*n bytes
+        while it runs.
+    num_threads : int or None, default 1
+        OpenMP threads per block; None uses the OpenMP default (see the module notes on oversubscription).
+
+    Returns
+    -------
+    dask.array.Array of int32
+        Shape ``(height, width)``; nothing is computed until it is.
+
+    Raises
+    ------
+    ValueError
+        A negative width or height.
+
+    See Also
+    --------
+    julia_coordinates : The starting points of a block.
+    cext.calculate_z : The kernel each block calls.
+
+    Examples
+    --------
+    >>> import cext.dask
+    >>> image = cext.dask.julia_image(1000, 1000, chunks=250)
+    >>> int(image.sum().compute())  # julia1.py's validation sum
+    33219980
+    """
+    if width < 0 or height < 0:
+        raise ValueError(f"julia_image(): 'width' and 'height' must be non-negative, got {width} and {height}")
+    normalized = da.core.normalize_chunks(chunks, shape=(height, width), dtype=np.int32)
+    image: da.Array = da.map_blocks(
+        _julia_block,
+        width=width,
+        height=height,
+        x_range=(float(x_range[0]), float(x_range[1])),
+        y_range=(float(y_range[0]), float(y_range[1])),
+        c=complex(c),
+        maxiter=operator.index(maxiter),
+        num_threads=num_threads,
+        chunks=normalized,
+        dtype=np.int32,
+        meta=np.empty((0, 0), dtype=np.int32),
+        token="julia_image",
+    )
+    return image
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Diffusion
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _evolve_block(block: NDArray[np.float64], *, dt: float, D: float, edges: Literal["fixed", "periodic"],
+                  steps: int, num_threads: int | None) -> NDArray[np.float64]:
+    # `edges` is evolve's boundary: map_overlap keeps the name `boundary` for the halo at the grid's edges.
+    return evolve(block, np.empty(block.shape), dt, D, boundary=edges, steps=steps, num_threads=num_threads)
+
+
+def diffuse(
+    grid: da.Array | ArrayLike,
+    dt: float,
+    D: float = 1.0,
+    *,
+    boundary: Literal["fixed", "periodic"] = "fixed",
+    steps: int = 1,
+    steps_per_exchange: int = 10,
+    num_threads: int | None = 1,
+) -> da.Array:
+    """``steps`` steps of the 2-D diffusion equation on a chunked grid, as a lazy Dask array.
+
+    Every ``steps_per_exchange`` (k) steps, each block receives a halo of k cells from its neighbours
+    (``dask.array.map_overlap`` with depth k) and advances k steps in one :func:`cext.evolve` call with
+    ``boundary='fixed'``. A halo cell held fixed spoils its neighbour one cell further in per step, so after k
+    steps the spoilage has just reached the block's edge and the block itself is exact; the halo is then dropped.
+    With ``boundary='fixed'`` no halo is added at the grid's own edges (``boundary='none'`` in Dask), so the true
+    border stays fixed; with ``'periodic'`` the halo there wraps around (``boundary='periodic'`` in Dask).
+    The result equals ``cext.evolve(grid, out, dt, D, boundary=boundary, steps=steps)`` bit for bit.
+
+    Larger k means fewer exchanges (fewer tasks, less communication) but more redundant work in the halos,
+    about ``4*k/chunk`` of a square block's work.
+
+    Parameters
+    ----------
+    grid : dask.array.Array or array_like, 2-D
+        The initial state; converted to float64. A NumPy array becomes a Dask array with ``chunks='auto'``.
+    dt : float
+        Time step.
+    D : float, default 1.0
+        Diffusion coefficient.
+    boundary : {'fixed', 'periodic'}, default 'fixed'
+        As in :func:`cext.evolve`.
+    steps : int, default 1
+        Number of steps.
+    steps_per_exchange : int, default 10
+        Steps between halo exchanges, which is also the halo depth. Capped at ``steps`` and at the grid's
+        shape; Dask merges chunks smaller than the depth.
+    num_threads : int or None, default 1
+        OpenMP threads per block; None uses the OpenMP default.
+
+    Returns
+    -------
+    dask.array.Array of float64
+        The state after ``steps`` steps, chunked like ``grid``.
+
+    Raises
+    ------
+    ValueError
+        A grid that is not 2-D, a negative ``steps``, ``steps_per_exchange`` below 1, or an unknown boundary.
+
+    See Also
+    --------
+    cext.evolve : The kernel each block calls.
+    dask.array.map_overlap : The halo exchange.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, cext, cext.dask
+    >>> grid = np.zeros((8, 8)); grid[3:5, 3:5] = 1.0
+    >>> lazy = cext.dask.diffuse(da.from_array(grid, chunks=4), 0.1, boundary="periodic", steps=3,
+    ...                          steps_per_exchange=2)
+    >>> np.array_equal(lazy.compute(), cext.evolve(grid, np.empty_like(grid), 0.1, boundary="periodic", steps=3))
+    True
+    """
+    array: da.Array = da.asarray(grid)
+    if array.ndim != 2:
+        raise ValueError(f"diffuse(): 'grid' must be 2-dimensional, got shape {array.shape}")
+    if boundary not in ("fixed", "periodic"):
+        raise ValueError(f"diffuse(): 'boundary' must be 'fixed' or 'periodic', got {boundary!r}")
+    steps = operator.index(steps)
+    steps_per_exchange = operator.index(steps_per_exchange)
+    if steps < 0:
+        raise ValueError(f"diffuse(): 'steps' must be non-negative, got {steps}")
+    if steps_per_exchange < 1:
+        raise ValueError(f"diffuse(): 'steps_per_exchange' must be at least 1, got {steps_per_exchange}")
+    if array.dtype != np.float64:
+        array = array.astype(np.float64)
+    if steps == 0 or array.size == 0:
+        return array
+    block = {"dt": float(dt), "D": float(D), "num_threads": num_threads}
+    if array.numblocks == (1, 1):  # one block: no neighbours, the kernel applies the real boundary itself
+        array = da.map_blocks(_evolve_block, array, edges=boundary, steps=steps, token="evolve", dtype=np.float64,
+                              **block)
+        return array
+    depth_limit = min(array.shape)  # a periodic halo cannot be deeper than the grid it wraps
+    remaining = steps
+    while remaining > 0:
+        k = min(steps_per_exchange, depth_limit, remaining)
+        array = array.map_overlap(
+            _evolve_block,
+            depth=k,
+            boundary="periodic" if boundary == "periodic" else "none",  # Dask's halo at the grid's edges
+            trim=True,
+            dtype=np.float64,
+            meta=np.empty((0, 0)),
+            edges="fixed",  # the block's own edges are halo cells, or the grid's fixed border
+            steps=k,
+            token="evolve",
+            **block,
+        )
+        remaining -= k
+    return array
