@@ -1,0 +1,121 @@
+"""Packaging: metadata, the package's files, and (when CI points at them) the contents of the built sdist and wheel.
+
+.ci/ecosystem.sh builds both with `python -m build` and sets CEXT_SDIST and CEXT_WHEEL to their paths, and
+CEXT_EXPECT_INSTALLED=1 when it runs this suite against the installed wheel from outside the source tree.
+"""
+
+import importlib.metadata
+import os
+import sysconfig
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from child_process import run_python
+
+import cext
+
+PACKAGE = Path(cext.__file__).resolve().parent
+SOURCE_TREE = Path(__file__).resolve().parent.parent
+IN_SOURCE_TREE = (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "include").is_dir()
+
+
+def installed_metadata():
+    try:
+        return importlib.metadata.metadata("cext")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("cext is not installed (in-place build)")
+
+
+def test_package_files_sit_next_to_the_module():
+    for name in ("__init__.py", "_config.py", "dask.py", "_core.pyi", "py.typed"):
+        assert (PACKAGE / name).is_file(), name
+
+
+def test_version_matches_the_metadata():
+    assert installed_metadata()["Version"] == cext.__version__
+
+
+def test_metadata():
+    metadata = installed_metadata()
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata["Requires-Python"] == ">=3.10"
+    assert "Typing :: Typed" in metadata.get_all("Classifier")
+    assert set(metadata.get_all("Provides-Extra")) >= {"test", "bench", "dask"}
+    assert any(requirement.startswith("numpy") for requirement in metadata.get_all("Requires-Dist"))
+
+
+def test_importing_cext_does_not_import_dask():
+    code = "import sys, cext; cext.show_config(mode='dicts'); print(sorted(m for m in sys.modules if m.startswith('dask')))"
+    assert run_python(code).stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(os.environ.get("CEXT_EXPECT_INSTALLED") != "1", reason="set by CI for the installed-wheel run")
+def test_cext_is_imported_from_the_installed_wheel():
+    site_packages = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
+    assert PACKAGE.parent in site_packages
+    assert not IN_SOURCE_TREE
+
+
+# -- pyproject.toml (source tree only) ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pyproject():
+    if not IN_SOURCE_TREE:
+        pytest.skip("pyproject.toml is in the source tree only")
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    return tomllib.loads((SOURCE_TREE / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_builds_against_numpy_2(pyproject):
+    assert "numpy>=2.0" in pyproject["build-system"]["requires"]
+
+
+def test_bench_extra_covers_the_benchmark_requirements(pyproject):
+    requirements = SOURCE_TREE / "bench" / "requirements.txt"
+    if not requirements.is_file():
+        pytest.skip("no bench/requirements.txt")
+    optional = {"pythran"}  # the benchmark skips this peer when it is missing
+    names = {line.split("#")[0].strip().split(">")[0].split("=")[0].split("<")[0].split("[")[0].lower()
+             for line in requirements.read_text().splitlines()}
+    names -= {""} | optional
+    extra = {requirement.split(">")[0].split("=")[0].split("[")[0].lower()
+             for requirement in pyproject["project"]["optional-dependencies"]["bench"]}
+    assert names <= extra
+
+
+def test_cibuildwheel_tests_the_installed_wheel(pyproject):
+    config = pyproject["tool"]["cibuildwheel"]
+    assert "pytest" in config["test-command"] and config["test-sources"] == ["tests"]
+    assert "test" in config["test-extras"]
+
+
+# -- the built distributions (CI) --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif("CEXT_SDIST" not in os.environ, reason="set by .ci/ecosystem.sh after python -m build")
+def test_sdist_holds_everything_needed_to_build_and_test():
+    with tarfile.open(os.environ["CEXT_SDIST"]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    required = {"pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "cext/__init__.py",
+                "cext/_config.py", "cext/dask.py", "cext/_core.pyi", "cext/py.typed", "cext/_core.cpp",
+                "cext/dispatch.cpp", "cext/isa_baseline.cpp", "cext/isa_avx2.cpp", "cext/isa_avx512.cpp",
+                "include/cext/kernels.hpp", "tests/conftest.py", "tests/reference.py", "examples/julia.py",
+                "examples/dask_julia.py"}
+    if IN_SOURCE_TREE:  # every header, test and example of this tree
+        for folder, pattern in (("include", "**/*.hpp"), ("tests", "*.py"), ("examples", "*.py")):
+            required |= {path.relative_to(SOURCE_TREE).as_posix() for path in (SOURCE_TREE / folder).glob(pattern)}
+    assert required <= names, sorted(required - names)
+    assert not [name for name in names if name.endswith((".so", ".pyd", ".o", ".pyc"))]
+
+
+@pytest.mark.skipif("CEXT_WHEEL" not in os.environ, reason="set by .ci/ecosystem.sh after python -m build")
+def test_wheel_holds_the_module_stubs_and_license_but_no_sources():
+    with zipfile.ZipFile(os.environ["CEXT_WHEEL"]) as wheel:
+        names = set(wheel.namelist())
+    assert {"cext/__init__.py", "cext/_config.py", "cext/dask.py", "cext/_core.pyi", "cext/py.typed"} <= names
+    assert [name for name in names if name.startswith("cext/_core.") and name.endswith((".so", ".pyd"))]
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    assert not [name for name in names if name.endswith((".cpp", ".hpp")) or name.startswith("tests/")]
