@@ -6,14 +6,15 @@
 // Boundary::fixed    border cells are copied from `in` (held constant).
 // Boundary::periodic every cell uses wrap-around neighbours (High Performance Python's np.roll version).
 //
-// `steps` steps are advanced from `grid` into `out` with temporal blocking: the grid is cut into bands of rows;
-// each band, widened by a halo of `depth - 1` rows on each side, is advanced `depth` steps in per-thread buffers
-// that stay in cache, and only the band itself is written out. Halo rows are recomputed by neighbouring bands,
-// so every cell sees exactly the arithmetic of repeated single steps.
+// A single step streams rows from `grid` to `out`. Several steps use temporal blocking: the grid is cut into
+// tiles of rows x columns; each tile, widened by a halo of `depth` cells on every side, is copied into a
+// per-thread buffer that stays in L2 and advanced `depth` steps there, the valid region shrinking by one cell per
+// step, and only the tile itself is written out. Halo cells are recomputed by neighbouring tiles, so every cell
+// sees exactly the arithmetic of repeated single steps.
 //
 // Layout: C-contiguous doubles. Preconditions: `grid` and `out` do not overlap. `grid` is never written.
-// Memory: per-thread tile buffers (a few MiB) and, when more than one round of `depth` steps is needed, one
-// scratch grid. Thread safety: reentrant; up to `num_threads` OpenMP threads; the token is polled per band.
+// Memory: per-thread tile buffers (under 1 MiB) and, when more than one round of `depth` steps is needed, one
+// scratch grid. Thread safety: reentrant; up to `num_threads` OpenMP threads; the token is polled per tile.
 #pragma once
 
 #include <algorithm>
@@ -44,41 +45,33 @@ namespace detail {
 // Grids at least this large are written with non-temporal stores: they cannot stay in cache until the next
 // step reads them, so skipping the read-for-ownership saves a third of the memory traffic.
 constexpr std::size_t kStreamBytes = std::size_t{24} << 20;
-// Per-thread tile buffers for temporal blocking; sized for a share of L2/L3.
-constexpr std::size_t kTileBytes = std::size_t{3} << 20;
-// Steps advanced per round of temporal blocking (the halo depth).
+// Temporal blocking: steps per round (the halo depth), the widest tile, and the per-thread budget for the two
+// tile buffers (sized to stay in a 1 MiB L2 cache).
 constexpr int kMaxDepth = 8;
+constexpr std::ptrdiff_t kMaxTileCols = 512;
+constexpr std::size_t kTileBytes = std::size_t{768} << 10;
 
 inline double diffusion_cell(double down, double up, double right, double left, double mid, double D_dt) {
     return mid + D_dt * ((((down + up) + right) + left) - 4.0 * mid);
 }
 
-// One output row from its three input rows (already resolved for the boundary).
+// The formula for cells [a, b) of one row, from its rows above and below (no boundary cases: every neighbour
+// exists at the given index).
 template <class S>
-void stencil_row(const double* up, const double* mid, const double* down, double* out, std::ptrdiff_t cols,
-                 double D_dt, Boundary boundary, bool stream) {
+void stencil_segment(const double* up, const double* mid, const double* down, double* out, std::ptrdiff_t a,
+                     std::ptrdiff_t b, double D_dt, bool stream) {
     constexpr std::ptrdiff_t L = S::lanes;
-    const std::ptrdiff_t last = cols - 1;
-    if (boundary == Boundary::fixed) {
-        out[0] = mid[0];
-        out[last] = mid[last];
-    } else {
-        out[0] = diffusion_cell(down[0], up[0], mid[cols > 1 ? 1 : 0], mid[last], mid[0], D_dt);
-        if (last > 0) {
-            out[last] = diffusion_cell(down[last], up[last], mid[0], mid[last - 1], mid[last], D_dt);
-        }
-    }
     // Peel scalar cells until the vector loop's accesses are aligned: the stores when streaming (non-temporal
     // stores require it), otherwise the centre row's loads (and the rows above and below when the row length is a
     // multiple of the vector), since a misaligned vector load splits a cache line.
     const double* aligned = stream ? out : mid;
-    std::ptrdiff_t j = 1;
-    for (; j < last && reinterpret_cast<std::uintptr_t>(aligned + j) % S::align != 0; ++j) {
+    std::ptrdiff_t j = a;
+    for (; j < b && reinterpret_cast<std::uintptr_t>(aligned + j) % S::align != 0; ++j) {
         out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
     }
     const typename S::vec k = S::splat(D_dt);
     const typename S::vec four = S::splat(4.0);
-    for (; j + L <= last; j += L) {
+    for (; j + L <= b; j += L) {
         const typename S::vec centre = S::loadu(mid + j);
         const typename S::vec sum = S::add(S::add(S::add(S::loadu(down + j), S::loadu(up + j)), S::loadu(mid + j + 1)),
                                            S::loadu(mid + j - 1));
@@ -89,40 +82,26 @@ void stencil_row(const double* up, const double* mid, const double* down, double
             S::storeu(out + j, next);
         }
     }
-    for (; j < last; ++j) {
+    for (; j < b; ++j) {
         out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
     }
 }
 
-struct BandPlan {
-    int depth;                // steps per round
-    std::ptrdiff_t band;      // rows per band
-    std::ptrdiff_t stride;    // doubles per buffer row
-    std::ptrdiff_t buf_rows;  // rows per tile buffer (band + 2 * (depth - 1))
-};
-
-inline BandPlan plan_bands(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads) {
-    BandPlan p{};
-    p.stride = (cols + 7) / 8 * 8;  // 64-byte aligned buffer rows
-    const std::ptrdiff_t row_bytes = p.stride * static_cast<std::ptrdiff_t>(sizeof(double));
-    const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;
-    p.depth = static_cast<int>(std::min<std::int64_t>(steps, kMaxDepth));
-    // Shallower rounds when rows are too wide for a band of at least 2*depth rows within the tile budget.
-    const std::ptrdiff_t budget_rows = static_cast<std::ptrdiff_t>(kTileBytes) / (2 * row_bytes);
-    while (p.depth > 1 && budget_rows - 2 * (p.depth - 1) < 2 * p.depth) {
-        --p.depth;
-    }
-    if (p.depth == 1) {
-        // Plain steps: bands of ~256k cells, at least 8 per thread for balance and prompt cancellation.
-        const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / cols);
-        const std::ptrdiff_t by_balance = std::max<std::ptrdiff_t>(1, (fair_share + 7) / 8);
-        p.band = std::min(by_work, by_balance);
-        p.buf_rows = 0;
+// One full output row from its three input rows (already resolved for the boundary).
+template <class S>
+void stencil_row(const double* up, const double* mid, const double* down, double* out, std::ptrdiff_t cols,
+                 double D_dt, Boundary boundary, bool stream) {
+    const std::ptrdiff_t last = cols - 1;
+    if (boundary == Boundary::fixed) {
+        out[0] = mid[0];
+        out[last] = mid[last];
     } else {
-        p.band = std::max<std::ptrdiff_t>(1, std::min(budget_rows - 2 * (p.depth - 1), fair_share));
-        p.buf_rows = p.band + 2 * (p.depth - 1);
+        out[0] = diffusion_cell(down[0], up[0], mid[cols > 1 ? 1 : 0], mid[last], mid[0], D_dt);
+        if (last > 0) {
+            out[last] = diffusion_cell(down[last], up[last], mid[0], mid[last - 1], mid[last], D_dt);
+        }
     }
-    return p;
+    stencil_segment<S>(up, mid, down, out, 1, last, D_dt, stream);
 }
 
 struct Geometry {
@@ -130,37 +109,125 @@ struct Geometry {
     double D_dt;
     Boundary boundary;
 
-    std::ptrdiff_t wrap(std::ptrdiff_t i) const { return ((i % rows) + rows) % rows; }
+    bool fixed() const { return boundary == Boundary::fixed; }
+    std::ptrdiff_t wrap_row(std::ptrdiff_t i) const { return ((i % rows) + rows) % rows; }
+    std::ptrdiff_t wrap_col(std::ptrdiff_t j) const { return ((j % cols) + cols) % cols; }
 };
 
-// Advances rows [lo, hi) of `dst` by `depth` steps from `src`. Virtual rows outside [0, rows) wrap (periodic);
-// for fixed boundaries they do not exist and rows 0 and rows-1 are copied unchanged. Steps before the last write
-// into `buf[0]`/`buf[1]`, whose row 0 is virtual row lo - (depth - 1).
+// One step of rows [lo, hi), straight from `src` to `dst`.
 template <class S>
-void advance_band(const Geometry& g, const double* src, double* dst, double* const buf[2], std::ptrdiff_t stride,
-                  std::ptrdiff_t lo, std::ptrdiff_t hi, int depth, bool stream) {
-    const std::ptrdiff_t base = lo - (depth - 1);
-    const bool fixed = g.boundary == Boundary::fixed;
-    for (int s = 1; s <= depth; ++s) {
-        const std::ptrdiff_t halo = depth - s;
-        std::ptrdiff_t first = lo - halo, end = hi + halo;
-        if (fixed) {
-            first = std::max<std::ptrdiff_t>(first, 0);
-            end = std::min(end, g.rows);
+void step_rows(const Geometry& g, const double* src, double* dst, std::ptrdiff_t lo, std::ptrdiff_t hi,
+               bool stream) {
+    for (std::ptrdiff_t i = lo; i < hi; ++i) {
+        const double* mid = src + i * g.cols;
+        double* out = dst + i * g.cols;
+        if (g.fixed() && (i == 0 || i == g.rows - 1)) {
+            std::memcpy(out, mid, static_cast<std::size_t>(g.cols) * sizeof(double));
+        } else {
+            stencil_row<S>(src + g.wrap_row(i - 1) * g.cols, mid, src + g.wrap_row(i + 1) * g.cols, out, g.cols,
+                           g.D_dt, g.boundary, stream);
         }
-        const auto in_row = [&](std::ptrdiff_t i) -> const double* {
-            return s == 1 ? src + g.wrap(i) * g.cols : buf[(s - 2) & 1] + (i - base) * stride;
-        };
-        const bool last_step = s == depth;
-        for (std::ptrdiff_t i = first; i < end; ++i) {
-            double* out = last_step ? dst + i * g.cols : buf[(s - 1) & 1] + (i - base) * stride;
-            const double* mid = in_row(i);
-            if (fixed && (i == 0 || i == g.rows - 1)) {
-                std::memcpy(out, mid, static_cast<std::size_t>(g.cols) * sizeof(double));
-            } else {
-                stencil_row<S>(in_row(i - 1), mid, in_row(i + 1), out, g.cols, g.D_dt, g.boundary,
-                               stream && last_step);
+    }
+}
+
+// A tile: rows [r0, r1) x columns [c0, c1) of the grid.
+struct Tile {
+    std::ptrdiff_t r0, r1, c0, c1;
+};
+
+struct TilePlan {
+    int depth;                   // steps per round (1: plain single steps, no tiles)
+    std::ptrdiff_t tile_rows;    // rows per tile (per band of plain steps when depth == 1)
+    std::ptrdiff_t tile_cols;    // columns per tile
+    std::ptrdiff_t stride;       // doubles per buffer row
+    std::ptrdiff_t buffer_rows;  // rows per buffer
+};
+
+inline TilePlan plan_tiles(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads) {
+    TilePlan p{};
+    p.depth = static_cast<int>(std::min<std::int64_t>(steps, kMaxDepth));
+    const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;
+    if (p.depth == 1) {
+        // Plain steps: bands of ~256k cells, at least 8 per thread for balance and prompt cancellation.
+        const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / cols);
+        p.tile_rows = std::min(by_work, std::max<std::ptrdiff_t>(1, (fair_share + 7) / 8));
+        p.tile_cols = cols;
+        return p;
+    }
+    const std::ptrdiff_t halo = 2 * p.depth;
+    p.tile_cols = std::min(cols, kMaxTileCols);
+    p.stride = (p.tile_cols + halo + 7) / 8 * 8;  // 64-byte aligned buffer rows
+    const std::ptrdiff_t budget_rows =
+        static_cast<std::ptrdiff_t>(kTileBytes / (2 * sizeof(double))) / p.stride - halo;
+    p.tile_rows = std::max<std::ptrdiff_t>(p.depth, std::min(budget_rows, fair_share));
+    p.buffer_rows = p.tile_rows + halo;
+    return p;
+}
+
+// Copies the tile widened by `halo` cells into `buf` (buffer row 0 is grid row t.r0 - halo, buffer column 0 is
+// grid column t.c0 - halo). Periodic grids wrap; for fixed ones only cells inside the grid are copied.
+inline void gather_tile(const Geometry& g, const double* src, const Tile& t, int halo, double* buf,
+                        std::ptrdiff_t stride) {
+    std::ptrdiff_t r0 = t.r0 - halo, r1 = t.r1 + halo, c0 = t.c0 - halo, c1 = t.c1 + halo;
+    if (g.fixed()) {
+        r0 = std::max<std::ptrdiff_t>(r0, 0);
+        r1 = std::min(r1, g.rows);
+        c0 = std::max<std::ptrdiff_t>(c0, 0);
+        c1 = std::min(c1, g.cols);
+    }
+    for (std::ptrdiff_t i = r0; i < r1; ++i) {
+        const double* row = src + g.wrap_row(i) * g.cols;
+        double* to = buf + (i - (t.r0 - halo)) * stride - (t.c0 - halo);  // indexed by grid column
+        for (std::ptrdiff_t j = c0; j < c1;) {  // in pieces that do not cross the grid's edge
+            const std::ptrdiff_t from = g.wrap_col(j);
+            const std::ptrdiff_t n = std::min(c1 - j, g.cols - from);
+            std::memcpy(to + j, row + from, static_cast<std::size_t>(n) * sizeof(double));
+            j += n;
+        }
+    }
+}
+
+// Advances tile `t` of `dst` by `depth` steps from `src`, through the two tile buffers. In step s the valid
+// region is the tile widened by depth - s cells; for fixed grids, cells outside the grid do not exist and border
+// cells are copied unchanged.
+template <class S>
+void advance_tile(const Geometry& g, const double* src, double* dst, double* const buf[2], std::ptrdiff_t stride,
+                  const Tile& t, int depth, bool stream) {
+    gather_tile(g, src, t, depth, buf[0], stride);
+    const std::ptrdiff_t row_base = t.r0 - depth, col_base = t.c0 - depth;
+    const auto in_buffer = [&](double* b, std::ptrdiff_t i) { return b + (i - row_base) * stride - col_base; };
+    for (int s = 1; s <= depth; ++s) {
+        const int halo = depth - s;
+        std::ptrdiff_t r0 = t.r0 - halo, r1 = t.r1 + halo, c0 = t.c0 - halo, c1 = t.c1 + halo;
+        if (g.fixed()) {
+            r0 = std::max<std::ptrdiff_t>(r0, 0);
+            r1 = std::min(r1, g.rows);
+            c0 = std::max<std::ptrdiff_t>(c0, 0);
+            c1 = std::min(c1, g.cols);
+        }
+        double* const from = buf[(s - 1) & 1];
+        double* const to = buf[s & 1];
+        const bool last = s == depth;
+        for (std::ptrdiff_t i = r0; i < r1; ++i) {
+            const double* mid = in_buffer(from, i);
+            double* out = last ? dst + i * g.cols : in_buffer(to, i);
+            std::ptrdiff_t a = c0, b = c1;
+            if (g.fixed()) {
+                if (i == 0 || i == g.rows - 1) {
+                    std::memcpy(out + a, mid + a, static_cast<std::size_t>(b - a) * sizeof(double));
+                    continue;
+                }
+                if (a == 0) {
+                    out[0] = mid[0];
+                    ++a;
+                }
+                if (b == g.cols && b > a) {
+                    out[b - 1] = mid[b - 1];
+                    --b;
+                }
             }
+            stencil_segment<S>(in_buffer(from, i - 1), mid, in_buffer(from, i + 1), out, a, b, g.D_dt,
+                               stream && last);
         }
     }
     if (stream) {
@@ -191,22 +258,24 @@ Status diffusion(const DiffusionArgs& a, int num_threads, CancelToken& cancel) n
     }
     const double work = static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(a.steps);
     const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 16), rows));
-    const detail::BandPlan plan = detail::plan_bands(rows, cols, a.steps, max_threads);
-    const std::ptrdiff_t bands = (rows + plan.band - 1) / plan.band;
-    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, bands));
+    const detail::TilePlan plan = detail::plan_tiles(rows, cols, a.steps, max_threads);
+    const std::ptrdiff_t tile_rows = (rows + plan.tile_rows - 1) / plan.tile_rows;
+    const std::ptrdiff_t tile_cols = (cols + plan.tile_cols - 1) / plan.tile_cols;
+    const std::ptrdiff_t tiles = tile_rows * tile_cols;
+    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, tiles));
     const std::int64_t rounds = (a.steps + plan.depth - 1) / plan.depth;
     const int last_depth = static_cast<int>(a.steps - (rounds - 1) * plan.depth);
     const std::size_t cells = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
     const bool stream = cells * sizeof(double) >= detail::kStreamBytes;
-    const std::size_t per_thread = 2 * static_cast<std::size_t>(plan.buf_rows * plan.stride);
+    const std::size_t buffer_size = static_cast<std::size_t>(plan.buffer_rows * plan.stride);
 
-    detail::AlignedBuffer scratch, tiles;
+    detail::AlignedBuffer scratch, buffers;
     try {
         if (rounds > 1) {
             scratch = detail::allocate_doubles(cells);
         }
-        if (per_thread > 0) {
-            tiles = detail::allocate_doubles(per_thread * static_cast<std::size_t>(threads));
+        if (buffer_size > 0) {
+            buffers = detail::allocate_doubles(2 * buffer_size * static_cast<std::size_t>(threads));
         }
     } catch (const std::bad_alloc&) {
         return Status::no_memory;
@@ -220,22 +289,29 @@ Status diffusion(const DiffusionArgs& a, int num_threads, CancelToken& cancel) n
 #else
         const std::size_t me = 0;
 #endif
-        double* const buf[2] = {tiles ? tiles.get() + me * per_thread : nullptr,
-                                tiles ? tiles.get() + me * per_thread + per_thread / 2 : nullptr};
+        double* const buf[2] = {buffers ? buffers.get() + 2 * me * buffer_size : nullptr,
+                                buffers ? buffers.get() + (2 * me + 1) * buffer_size : nullptr};
         const double* src = a.grid;
         // Rounds alternate between `out` and `scratch` so that the last one lands in `out`. Every thread runs
-        // every round (worksharing constructs must be met by the whole team); cancelled bands are skipped.
+        // every round (worksharing constructs must be met by the whole team); cancelled tiles are skipped.
         for (std::int64_t r = 0; r < rounds; ++r) {
             double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
             const int depth = r == rounds - 1 ? last_depth : plan.depth;
 #pragma omp for schedule(dynamic, 1)
-            for (std::ptrdiff_t b = 0; b < bands; ++b) {
+            for (std::ptrdiff_t t = 0; t < tiles; ++t) {
                 if (cancel.check()) {
                     continue;
                 }
-                const std::ptrdiff_t lo = b * plan.band;
-                const std::ptrdiff_t hi = std::min(rows, lo + plan.band);
-                detail::advance_band<S>(geometry, src, dst, buf, plan.stride, lo, hi, depth, stream);
+                const std::ptrdiff_t r0 = t / tile_cols * plan.tile_rows, c0 = t % tile_cols * plan.tile_cols;
+                const detail::Tile tile{r0, std::min(rows, r0 + plan.tile_rows), c0, std::min(cols, c0 + plan.tile_cols)};
+                if (plan.depth == 1) {
+                    detail::step_rows<S>(geometry, src, dst, tile.r0, tile.r1, stream);
+                    if (stream) {
+                        S::fence();
+                    }
+                } else {
+                    detail::advance_tile<S>(geometry, src, dst, buf, plan.stride, tile, depth, stream);
+                }
             }
             src = dst;
         }
