@@ -22,10 +22,15 @@ IN_SOURCE_TREE = (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "
 
 
 def installed_metadata():
+    """The metadata of the distribution that installed the cext under test; skips for an in-place build (or
+    metadata left behind by another copy, such as a stale cext.egg-info in the working directory)."""
     try:
-        return importlib.metadata.metadata("cext")
+        distribution = importlib.metadata.distribution("cext")
     except importlib.metadata.PackageNotFoundError:
         pytest.skip("cext is not installed (in-place build)")
+    if Path(distribution.locate_file("cext/__init__.py")).resolve() != PACKAGE / "__init__.py":
+        pytest.skip("the cext metadata found belongs to another copy of the package")
+    return distribution.metadata
 
 
 def test_package_files_sit_next_to_the_module():
