@@ -1,0 +1,170 @@
+"""Compare cext with the seeds' pure Python, NumPy, Cython, Numba, C and Pythran.
+
+Run from the repository root (so that ``import cext`` finds the in-place build)::
+
+    python -m bench               # the full comparison: a few minutes on 2 cores
+    python -m bench --quick       # sub-minute smoke run for CI: agreement, not speed
+    python -m bench --only fib --threads 1
+
+The harness builds the Cython, C and Pythran peers itself (``-O3 -fopenmp
+-ffp-contract=off``, cached between runs), checks every peer's output bit for
+bit against cext's (or, without cext, against the first available peer in a
+fixed order), then times the peers that agree in interleaved rounds. It
+prints one table per workload with speedups against pure Python and Cython
+and the issue-4 targets, and writes the JSON and a PNG plot to --out-dir.
+A peer whose dependency is missing is skipped with a line saying so. The
+CPU time other processes take meanwhile is measured for every workload, with
+a warning where the machine was not idle.
+
+Exit status is 1 when any peer disagreed, crashed or failed to build where
+its tools are installed, else 0; timings never fail a run.
+"""
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import harness, machine, report
+from .peers import load as load_peers
+from .workloads import FULL, QUICK, plan
+
+GROUPS = ("calculate_z", "evolve", "fib")
+
+
+def main(argv=None):
+    options = _parse(argv)
+    threads = options.threads or _omp_threads_from_environment() or _usable_cpus()
+    # Both are read once, when the OpenMP runtime and Numba load (in
+    # load_peers() below). Numba's OpenMP layer also resets the runtime's
+    # default team size to its own thread count, so the two must agree or
+    # the Cython and Pythran prange loops would silently change team size.
+    os.environ["OMP_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    settings = QUICK if options.quick else FULL
+    if options.repeats:
+        settings = dataclasses.replace(settings, repeats=options.repeats)
+
+    started = time.perf_counter()
+    print("building and loading peers ...", file=sys.stderr, flush=True)
+    peers = load_peers(options.cache_dir, jobs=threads)
+    description = machine.describe(peers, threads)
+    description["peers_ready_seconds"] = time.perf_counter() - started
+    print(report.header(description, peers, settings, harness.loop_overhead_seconds()),
+          flush=True)
+
+    timings_started = machine.cpu_snapshot()
+    summaries = _run(plan(peers, settings, threads, options.only), settings)
+    description["busy_cpus_elsewhere"] = machine.busy_cpus_elsewhere(
+        timings_started, machine.cpu_snapshot())
+    wall_seconds = time.perf_counter() - started
+
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = options.out_dir / f"{settings.mode}.json"
+    png_path = options.out_dir / f"{settings.mode}.png"
+    report.write_json(json_path, description, peers, settings, summaries, wall_seconds)
+    plot_problem = report.plot(png_path, description, summaries)
+    print(f"\nwrote {json_path}" + (f"\n{plot_problem}" if plot_problem else f" and {png_path}"))
+
+    problems = [f"{s['title']}: {row['label']} {row['status']}"
+                for s in summaries for row in report.failures(s)] + peers.failures
+    checked = sum(row["status"] == "ok" for s in summaries for row in s["rows"])
+    print(f"{checked} contender runs agreed bit for bit; wall time {wall_seconds:.0f} s")
+    print(report.background_load(description["busy_cpus_elsewhere"], "all timings"))
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    return 1 if problems else 0
+
+
+def _run(entries, settings):
+    """Build, measure and print each workload in turn; return their summaries."""
+    progress = _progress(total=len(entries) * (settings.repeats + 1))
+    summaries = []
+    for _, title, build in entries:
+        progress.set_description(title)
+        started = machine.cpu_snapshot()
+        workload = build()
+        measurements = harness.measure(
+            workload.contenders, workload.references, repeats=settings.repeats,
+            min_sample_seconds=settings.min_sample_seconds,
+            check_reference=workload.check_reference, tick=lambda: progress.update(1))
+        busy_cpus = machine.busy_cpus_elsewhere(started, machine.cpu_snapshot())
+        summaries.append(report.summarise(workload, measurements, busy_cpus))
+        del workload, measurements  # frees this workload's buffers before the next
+        progress.write(report.table(summaries[-1]))
+    progress.close()
+    return summaries
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes and few repeats: checks agreement in under a minute")
+    parser.add_argument("--only", type=_groups, default=GROUPS, metavar="NAMES",
+                        help="comma-separated subset of " + ",".join(GROUPS))
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for the parallel peers and cext's 'all threads' rows "
+                             "(default: $OMP_NUM_THREADS, else every CPU this process may use)")
+    parser.add_argument("--repeats", type=int, default=0,
+                        help=f"interleaved rounds per workload (default {FULL.repeats}, "
+                             f"--quick {QUICK.repeats})")
+    parser.add_argument("--out-dir", type=Path, default=Path(__file__).parent / "results",
+                        help="where the JSON and PNG go (default: bench/results)")
+    parser.add_argument("--cache-dir", type=Path, default=_default_cache_dir(),
+                        help="where compiled peers are kept between runs (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def _groups(text):
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = set(names) - set(GROUPS)
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"expected names from {','.join(GROUPS)}, got {text!r}")
+    return names
+
+
+def _omp_threads_from_environment():
+    """The outermost team size in OMP_NUM_THREADS (which may list nested levels), or 0."""
+    first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(first) if first.isdigit() else 0
+
+
+def _usable_cpus():
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _default_cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cext-bench"
+
+
+def _progress(total):
+    """A tqdm bar on stderr (silent when stderr is not a terminal), or a stand-in."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoProgress()
+    return tqdm(total=total, unit="round", disable=None, leave=False, dynamic_ncols=True)
+
+
+class _NoProgress:
+    """What the harness needs of a tqdm bar, for when tqdm is not installed."""
+
+    def set_description(self, text):
+        pass
+
+    def update(self, count):
+        pass
+
+    def write(self, text):
+        print(text, flush=True)
+
+    def close(self):
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

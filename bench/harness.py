@@ -1,0 +1,217 @@
+"""Check that contenders agree, then time them fairly.
+
+The method, for one workload:
+
+1. Run each reference once and keep its output.
+2. Run every contender once and compare its output bit for bit with what the
+   reference says it must be. A contender that raises or disagrees is
+   flagged and never timed. This first call is also the warm-up.
+3. Calibrate: per contender, find how many calls make one sample last at
+   least ``min_sample_seconds`` (the calls made meanwhile warm caches, page
+   in buffers and wake thread pools).
+4. Take ``repeats`` samples of each contender round-robin, starting the round
+   at a different contender each time, so that drift in clock speed or
+   memory state is spread over everyone instead of landing on one.
+
+A sample is a ``timeit`` loop (garbage collector off) over a plain call
+``f(a0, a1, ..., k0=...)`` whose function and arguments are local variables:
+no lambda or wrapper is timed along with the kernel. Times are reported per
+call, or per step for multi-step contenders, and scaled up for contenders
+that run on a stated subset of the problem.
+"""
+import statistics
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def _unchanged(output):
+    return output
+
+
+@dataclass
+class Contender:
+    """One implementation on one workload.
+
+    ``func(*args, **kwargs)`` is the timed call. Its output is the return
+    value, or ``writes_to`` when the function fills a buffer in place.
+    ``reference`` names the workload reference it must agree with (None for
+    timing references such as a plain memory copy), and ``select`` maps that
+    reference's output to what this contender must produce (for runs on a
+    subset). ``scale`` multiplies the measured time (subset runs) and
+    ``steps`` divides it (multi-step runs).
+    """
+
+    label: str
+    family: str
+    func: Callable
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    writes_to: Any = None
+    reference: str | None = "default"
+    select: Callable = _unchanged
+    scale: float = 1.0
+    steps: int = 1
+    note: str = ""
+
+    def call(self):
+        """Call once (untimed) and return the output to check."""
+        returned = self.func(*self.args, **self.kwargs)
+        return returned if self.writes_to is None else self.writes_to
+
+
+@dataclass
+class Measurement:
+    """What happened to one contender.
+
+    ``status`` is "ok" (agrees with its reference), "unchecked" (a timing
+    reference), "disagrees", "crashed" or "unverified" (its reference
+    failed); only the first two are timed. ``seconds`` holds one scaled
+    per-call (or per-step) time per repeat.
+    """
+
+    contender: Contender
+    status: str
+    detail: str = ""
+    number: int = 0
+    seconds: list = field(default_factory=list)
+
+    @property
+    def timed(self):
+        return bool(self.seconds)
+
+    @property
+    def best(self):
+        return min(self.seconds)
+
+    @property
+    def median(self):
+        return statistics.median(self.seconds)
+
+
+def measure(contenders, references, *, repeats, min_sample_seconds,
+            check_reference=None, tick=lambda: None):
+    """Validate and time ``contenders``; return their Measurements in order.
+
+    ``references`` maps a reference name to the label of the contender whose
+    output defines it; ``check_reference(output)``, if given, returns a
+    complaint about a reference output (such as a wrong checksum) or None.
+    ``tick`` is called after validation and after each round of samples (for
+    a progress bar).
+    """
+    expected = _reference_outputs(contenders, references, check_reference)
+    measurements = [_validate(contender, expected) for contender in contenders]
+    tick()
+
+    timed = [m for m in measurements if m.status in ("ok", "unchecked")]
+    timers = {id(m): _timer(m.contender) for m in timed}
+    for m in timed:
+        m.number = _calibrate(timers[id(m)], min_sample_seconds)
+    for round_index in range(repeats):
+        start = round_index % len(timed) if timed else 0
+        for m in timed[start:] + timed[:start]:
+            elapsed = timers[id(m)].timeit(m.number)
+            m.seconds.append(elapsed / m.number * m.contender.scale / m.contender.steps)
+        tick()
+    return measurements
+
+
+def mismatch(expected, got):
+    """Describe how ``got`` differs from ``expected``, or None if bit-identical.
+
+    Floating-point values are compared as raw bits, so -0.0 differs from 0.0
+    and the same NaN equals itself; integers are compared by value, so a
+    list of Python ints can match an int32 array.
+    """
+    want, have = np.asarray(expected), np.asarray(got)
+    if want.shape != have.shape:
+        return f"shape {have.shape}, expected {want.shape}"
+    if want.dtype.kind in "fc" or have.dtype.kind in "fc":
+        if want.dtype.kind not in "fc" or have.dtype.kind not in "fc":
+            return f"dtype {have.dtype}, expected {want.dtype}"
+        common = np.result_type(want, have)
+        differs = (_bits(want.astype(common)) != _bits(have.astype(common))).any(axis=1)
+    else:
+        differs = (want != have).ravel()
+    count = int(np.count_nonzero(differs))
+    if count == 0:
+        return None
+    first = np.unravel_index(int(np.argmax(differs)), want.shape)
+    return (f"{count} of {want.size} values differ; first at index {tuple(map(int, first))}: "
+            f"got {have[first].item()!r}, expected {want[first].item()!r}")
+
+
+def _bits(array):
+    """The raw 64-bit words of each element, one row per element."""
+    return np.ascontiguousarray(array).reshape(-1).view(np.uint64).reshape(array.size, -1)
+
+
+def _reference_outputs(contenders, references, check_reference):
+    """Run each reference contender once; map reference name -> output or exception."""
+    by_label = {contender.label: contender for contender in contenders}
+    outputs = {}
+    for name, label in references.items():
+        try:
+            # Copied because the contender's own buffer is reused when it runs again.
+            output = np.array(by_label[label].call(), copy=True)
+            complaint = check_reference(output) if check_reference else None
+            outputs[name] = ValueError(f"{label}: {complaint}") if complaint else output
+        except Exception as error:  # reported on every contender that needs it
+            outputs[name] = error
+    return outputs
+
+
+def _validate(contender, expected):
+    if contender.reference is None:
+        try:
+            contender.call()
+        except Exception as error:  # a crashing contender must not end the run
+            return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
+        return Measurement(contender, "unchecked")
+    reference = expected.get(contender.reference, LookupError("no reference contender ran"))
+    if isinstance(reference, Exception):
+        return Measurement(contender, "unverified",
+                           f"reference failed: {type(reference).__name__}: {reference}")
+    try:
+        output = contender.call()
+    except Exception as error:  # a crashing contender must not end the run
+        return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
+    problem = mismatch(contender.select(reference), output)
+    if problem:
+        return Measurement(contender, "disagrees", problem)
+    return Measurement(contender, "ok")
+
+
+def _timer(contender):
+    """A timeit.Timer whose loop body is exactly the call ``f(a0, ..., k=...)``."""
+    positional = [f"a{i}" for i in range(len(contender.args))]
+    keywords = [f"{name}=k_{name}" for name in contender.kwargs]
+    # Bound in timeit's setup, so they are locals of the timing function.
+    setup = ["f = _func"]
+    setup += [f"a{i} = _args[{i}]" for i in range(len(contender.args))]
+    setup += [f"k_{name} = _kwargs[{name!r}]" for name in contender.kwargs]
+    return timeit.Timer(
+        stmt=f"f({', '.join(positional + keywords)})",
+        setup="; ".join(setup),
+        globals={"_func": contender.func, "_args": contender.args, "_kwargs": contender.kwargs},
+    )
+
+
+def _calibrate(timer, min_sample_seconds):
+    """The smallest number in 1, 2, 5, 10, 20, 50, ... of calls that lasts long enough."""
+    number = 1
+    while True:
+        for multiplier in (1, 2, 5):
+            if timer.timeit(number * multiplier) >= min_sample_seconds:
+                return number * multiplier
+        number *= 10
+
+
+def loop_overhead_seconds():
+    """Cost of one iteration of an empty timeit loop, included in every per-call time."""
+    timer = timeit.Timer("pass")
+    number = 1_000_000
+    return min(timer.repeat(repeat=5, number=number)) / number

@@ -1,0 +1,256 @@
+"""Turn measurements into the terminal table, the JSON file and the PNG plot.
+
+``summarise()`` reduces a workload's measurements to plain numbers (so the
+workload's large buffers can be freed); everything else reads summaries.
+Speedups and targets use best (minimum) times: the least disturbed run of
+each contender, taken in the same interleaved rounds.
+"""
+import dataclasses
+import json
+import math
+
+STATUS_MARKS = {"ok": "ok", "unchecked": "—", "disagrees": "DIFFERS", "crashed": "CRASHED",
+                "unverified": "UNVERIFIED"}
+FAILED = ("disagrees", "crashed", "unverified")
+BUSY_WARNING_CPUS = 0.25  # other processes' CPU use above which timings are suspect
+
+# One colour per family, so each technology reads the same in every panel.
+FAMILY_COLOURS = {"python": "#8c8c8c", "numpy": "#4c72b0", "cython": "#dd8452",
+                  "numba": "#55a868", "c": "#8172b3", "pythran": "#64b5cd",
+                  "cext": "#c44e52", "reference": "#d0d0d0"}
+FAMILY_NAMES = {"python": "pure Python", "numpy": "NumPy", "cython": "Cython", "numba": "Numba",
+                "c": "C (ctypes)", "pythran": "Pythran", "cext": "cext",
+                "reference": "reference (not a kernel)"}
+
+
+def summarise(workload, measurements, busy_cpus_elsewhere):
+    """A JSON-ready summary of one workload's measurements.
+
+    ``busy_cpus_elsewhere`` is how many CPUs other processes used meanwhile.
+    """
+    best = {m.contender.label: m.best for m in measurements if m.timed}
+    python = best.get(workload.python_label)
+    cython = best.get(workload.cython_label)
+    targets = [_evaluate(target, best) for target in workload.targets]
+    rows = []
+    for m in measurements:
+        contender = m.contender
+        row = {"label": contender.label, "family": contender.family, "status": m.status,
+               "detail": m.detail, "note": contender.note, "calls_per_sample": m.number,
+               "seconds": m.seconds, "best": None, "median": None, "gb_per_s": None,
+               "vs_python": None, "vs_cython": None,
+               "targets": [t for t in targets if t["subject"] == contender.label]}
+        if m.timed:
+            row["best"], row["median"] = m.best, m.median
+            if workload.bytes_per_step:
+                row["gb_per_s"] = workload.bytes_per_step / m.best / 1e9
+            if contender.family != "reference":
+                row["vs_python"] = python / m.best if python else None
+                row["vs_cython"] = cython / m.best if cython else None
+        rows.append(row)
+    return {"group": workload.group, "key": workload.key, "title": workload.title,
+            "references": workload.references, "python_baseline": workload.python_label,
+            "cython_baseline": workload.cython_label, "rows": rows,
+            "targets": targets, "busy_cpus_elsewhere": busy_cpus_elsewhere}
+
+
+def failures(summary):
+    """Rows of a summary that disagreed, crashed or could not be checked."""
+    return [row for row in summary["rows"] if row["status"] in FAILED]
+
+
+def header(machine, peers, settings, loop_overhead):
+    """The lines that say what was measured, on what, and how."""
+    versions = ", ".join(f"{name} {version}" for name, version in machine["versions"].items()
+                         if version)
+    if machine["numba_threading_layer"]:
+        versions += f" (Numba threading layer: {machine['numba_threading_layer']})"
+    lines = [
+        f"cext benchmark · {settings.mode} mode · {machine['threads']} threads",
+        f"  CPU        {machine['cpu']} ({machine['logical_cpus']} logical CPUs), "
+        f"{machine['platform']}",
+        f"  compiler   {machine['compiler']}",
+        f"  flags      {machine['compile_flags']} (link {machine['link_flags']}); Cython builds "
+        f"also get Python's CFLAGS first: {machine['python_cflags']}",
+        f"  versions   {versions}",
+    ]
+    cext = machine["cext"]
+    if cext:
+        details = cext.get("build_info") or {"path": cext["path"]}
+        lines.append("  cext       " + ", ".join(f"{k}={v}" for k, v in details.items()))
+    lines.append(
+        f"  method     every output checked bit for bit against the reference before timing; "
+        f"best and median of {settings.repeats} interleaved rounds; each sample a timeit loop "
+        f"(GC off) of ≥ {settings.min_sample_seconds:g} s, whose own overhead "
+        f"({loop_overhead * 1e9:.0f} ns per call) is included")
+    builds = ", ".join(f"{built.build.name} {built.status}"
+                       + (f" {built.seconds:.1f} s" if built.status == "built" else "")
+                       for built in peers.builds)
+    lines.append(f"  builds     {builds}; peers ready after {machine['peers_ready_seconds']:.1f} s")
+    if peers.numba_compile_seconds:
+        compiles = ", ".join(f"{name} {seconds:.2f} s"
+                             for name, seconds in peers.numba_compile_seconds.items())
+        lines.append(f"  Numba JIT  first-call compile times (not in any timing): {compiles}")
+    lines += [f"  skipped    {message}" for message in peers.skipped]
+    lines += [f"  FAILED     {message}" for message in peers.failures]
+    return "\n".join(lines)
+
+
+def background_load(busy_cpus, during):
+    """A line on how many CPUs other processes kept busy ``during`` something."""
+    if busy_cpus is None:
+        return f"background load during {during}: unknown (no /proc/stat)"
+    line = f"background load during {during}: other processes used {busy_cpus:.2f} CPUs"
+    if busy_cpus > BUSY_WARNING_CPUS:
+        line += ("\nWARNING: the machine was not idle; parallel timings (OpenMP, Numba) "
+                 "suffer most when their threads share cores with other work")
+    return line
+
+
+def table(summary):
+    """The terminal table of one workload."""
+    rows = summary["rows"]
+    show_bandwidth = any(row["gb_per_s"] for row in rows)
+    references = "; ".join(label if name == "default" else f"{label} for {name} rows"
+                           for name, label in summary["references"].items()) or "nothing"
+    lines = [f"\n{summary['title']}",
+             f"  checked against: {references}; ×Python = {summary['python_baseline'] or '—'}, "
+             f"×Cython = {summary['cython_baseline'] or '—'} (best time ÷ best time)"]
+    width = max([len(row["label"]) for row in rows] + [10]) + 2
+    heading = f"  {'contender':<{width}}{'best':>10}{'median':>10}"
+    heading += f"{'GB/s':>8}" if show_bandwidth else ""
+    heading += f"{'×Python':>9}{'×Cython':>9}  {'check':<8} target (issue 4)"
+    lines.append(heading)
+    for row in rows:
+        line = f"  {row['label']:<{width}}{_time(row['best']):>10}{_time(row['median']):>10}"
+        if show_bandwidth:
+            line += f"{_number(row['gb_per_s']):>8}"
+        line += f"{_ratio(row['vs_python']):>9}{_ratio(row['vs_cython']):>9}"
+        line += f"  {STATUS_MARKS[row['status']]:<8} "
+        line += "; ".join(target["text"] for target in row["targets"])
+        lines.append(line.rstrip())
+    for row in rows:
+        if row["status"] in FAILED:
+            lines.append(f"  ✗ {row['label']}: {row['detail']}")
+        elif row["note"]:
+            lines.append(f"  · {row['label']}: {row['note']}")
+    busy = summary["busy_cpus_elsewhere"]
+    if busy is not None and busy > BUSY_WARNING_CPUS:
+        lines.append("  " + background_load(busy, "this workload").replace("\n", "\n  "))
+    return "\n".join(lines)
+
+
+def write_json(path, machine, peers, settings, summaries, wall_seconds):
+    """Everything measured, with every sample, as JSON."""
+    document = {
+        "machine": machine,
+        "settings": dataclasses.asdict(settings),
+        "wall_seconds": wall_seconds,
+        "builds": [{"name": built.build.name, "tool": built.build.tool, "status": built.status,
+                    "seconds": built.seconds, "path": str(built.path) if built.path else None,
+                    "detail": built.detail} for built in peers.builds],
+        "numba_compile_seconds": peers.numba_compile_seconds,
+        "skipped": peers.skipped,
+        "failures": peers.failures,
+        "workloads": summaries,
+    }
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+
+
+def plot(path, machine, summaries):
+    """One log-scale bar panel per workload; return an error message or None."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")  # files only: no display needed
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+    except ImportError as error:
+        return f"no plot: matplotlib is missing ({error}); pip install matplotlib"
+    columns = 2
+    panel_rows = math.ceil(len(summaries) / columns)
+    figure, axes = plt.subplots(panel_rows, columns, figsize=(15, 3.6 * panel_rows + 1),
+                                squeeze=False)
+    for axis in axes.flat[len(summaries):]:
+        axis.set_visible(False)
+    for axis, summary in zip(axes.flat, summaries, strict=False):  # spare axes hidden above
+        _plot_panel(axis, summary)
+    families = {row["family"] for summary in summaries for row in summary["rows"]}
+    figure.legend(handles=[Patch(color=FAMILY_COLOURS[f], label=FAMILY_NAMES[f])
+                           for f in FAMILY_COLOURS if f in families],
+                  loc="lower center", ncol=len(families), frameon=False)
+    figure.suptitle(f"cext vs peers · {machine['cpu']}, {machine['threads']} threads · "
+                    "best time per call (bar) and median (whisker); log scale, shorter is faster")
+    figure.tight_layout(rect=(0, 0.03, 1, 0.97))
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return None
+
+
+def _plot_panel(axis, summary):
+    rows = [row for row in summary["rows"] if row["best"]]
+    positions = range(len(rows))
+    axis.barh(positions, [row["best"] for row in rows],
+              color=[FAMILY_COLOURS[row["family"]] for row in rows])
+    # The median as a tick at the end of a whisker from the best time.
+    axis.hlines(positions, [row["best"] for row in rows], [row["median"] for row in rows],
+                color="black", linewidth=0.8)
+    axis.scatter([row["median"] for row in rows], positions, marker="|", color="black", s=60)
+    for position, row in zip(positions, rows, strict=True):
+        text = _time(row["best"])
+        if row["vs_cython"]:
+            text += f"  ({_ratio(row['vs_cython'])} Cython)"
+        # Right of the median tick, which is never left of the bar's end.
+        axis.annotate(text, (row["median"], position), xytext=(5, 0), textcoords="offset points",
+                      va="center", fontsize=8)
+    axis.set_yticks(list(positions), [row["label"] for row in rows], fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xscale("log")
+    low = min(row["best"] for row in rows)
+    high = max(row["median"] for row in rows)
+    # Room right of the longest whisker for its label: about a third of the width.
+    axis.set_xlim(low / 2, high * max(30.0, (high / low) ** 0.5))
+    axis.set_xlabel("seconds per call" if "step" not in summary["title"] else "seconds per step",
+                    fontsize=8)
+    title = summary["title"]
+    busy = summary["busy_cpus_elsewhere"]
+    if busy is not None and busy > BUSY_WARNING_CPUS:
+        title += f"\nwarning: other processes used {busy:.2f} CPUs meanwhile"
+    axis.set_title(title, fontsize=9)
+    axis.grid(axis="x", which="major", alpha=0.3)
+
+
+def _evaluate(target, best):
+    """Whether a target is met, from the best times of its two contenders."""
+    result = {"subject": target.subject, "baseline": target.baseline, "goal": target.goal,
+              "value": None, "met": None}
+    if target.subject not in best or target.baseline not in best:
+        result["text"] = f"{target.goal}: not measured"
+        return result
+    speedup = best[target.baseline] / best[target.subject]
+    shown = {"speedup": _ratio(speedup), "time": _ratio(1 / speedup),
+             "share": f"{speedup:.0%}"}[target.style]
+    result.update(value=speedup, met=speedup >= target.threshold)
+    result["text"] = f"{target.goal}: {shown} {'met' if result['met'] else 'MISSED'}"
+    return result
+
+
+def _time(seconds):
+    if seconds is None:
+        return "—"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            return f"{_number(seconds / scale)} {unit}"
+
+
+def _ratio(value):
+    return "—" if value is None else f"{_number(value)}×"
+
+
+def _number(value):
+    """Three significant digits without exponent: 0.0213, 4.17, 58.2, 880, 12300."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "0"
+    decimals = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"

@@ -1,0 +1,385 @@
+"""The benchmark cases: inputs, contenders, references and targets.
+
+``plan()`` lists the workloads to run; each is built only when its turn comes
+(at 4096x4096 each contender holds 134 MB buffers) and dropped after.
+
+Every contender gets its own output buffers, preallocated outside the timing
+wherever its API takes them; peers whose API allocates their result (the
+seeds' Cython Julia, NumPy, Pythran) are timed with that allocation, and the
+table says so.
+
+Fixed boundary: the seeds' C ``evolve`` writes only the interior of ``out``,
+while cext's ``boundary="fixed"`` also copies the border of ``grid`` into
+``out``. Every ``out`` here starts as a copy of ``grid``, so both
+conventions produce the same array and can be compared bit for bit.
+"""
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from .harness import Contender
+from .peers import numpy_vectorised, python_loops
+
+MAXITER = 300
+JULIA_WIDTH = 1000
+JULIA_SUM = 33219980  # the seeds' "Total sum of elements (for validation)"
+DT = 0.1
+# Not 1.0: with D = 1 a peer computing D * (dt * lap) instead of the seeds'
+# (D * dt) * lap would round identically and slip through the check.
+D = 0.9
+BYTES_PER_POINT = 16  # one float64 read and one written per point and step
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much to run: FULL for the real table, QUICK for a CI smoke run."""
+
+    mode: str
+    repeats: int
+    min_sample_seconds: float
+    julia_row_stride: int  # pure-Python Julia runs on every n-th row
+    python_points: int  # pure-Python diffusion runs on whole rows holding at most this many points
+    evolve_sizes: tuple
+    multi_step_sizes: tuple
+    steps: int
+    fib_arguments: tuple = (0, 90)
+
+
+FULL = Settings("full", repeats=7, min_sample_seconds=0.2, julia_row_stride=10,
+                python_points=2**20, evolve_sizes=(512, 2048, 4096),
+                multi_step_sizes=(2048, 4096), steps=20)
+QUICK = Settings("quick", repeats=3, min_sample_seconds=0.02, julia_row_stride=50,
+                 python_points=2**15, evolve_sizes=(512,), multi_step_sizes=(512,), steps=4)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal from issue 4: the ratio of two contenders' best times in this run.
+
+    ``speedup`` is time(baseline) / time(subject) and must reach ``threshold``.
+    ``style`` only changes how it reads: "speedup" (13.8×), "time" (the
+    subject's time as a fraction of the baseline's, 0.93×) or "share" (of
+    the baseline's bandwidth, 85%).
+    """
+
+    subject: str
+    baseline: str
+    threshold: float
+    goal: str
+    style: str = "speedup"
+
+
+@dataclass
+class Workload:
+    """One benchmarked case and what its table shows."""
+
+    group: str  # what --only selects: calculate_z, evolve or fib
+    key: str
+    title: str
+    contenders: list
+    references: dict  # reference name -> label of the contender defining it
+    python_label: str | None = None  # baseline of the "vs pure Python" column
+    cython_label: str | None = None  # baseline of the "vs Cython" column
+    bytes_per_step: int | None = None
+    targets: list = field(default_factory=list)
+    check_reference: object = None
+
+
+class Labels:
+    """Row labels, shared by the workloads and their targets."""
+
+    PYTHON = "pure Python"
+    CONVERSION = "lists → arrays (np.array)"
+    NUMPY = "NumPy vectorised"
+    NUMPY_ROLL = "NumPy np.roll (periodic)"
+    NUMPY_SLICING = "NumPy slicing, out="
+    C_CTYPES = "C via ctypes (serial)"
+    CYTHON = "Cython memoryview (serial)"
+    CYTHON_PRANGE = "Cython prange"
+    CYTHON_FIB = "Cython typed def"
+    NUMBA = "Numba @njit (serial)"
+    NUMBA_PARALLEL = "Numba parallel prange"
+    NUMBA_FIB = "Numba @njit"
+    PYTHRAN = "Pythran (OpenMP)"
+    PYTHRAN_FIB = "Pythran"
+    CEXT_FIB = "cext"
+    COPY = "memory copy, np.copyto"
+    COPY_PARALLEL = "memory copy, prange memcpy"
+
+    @staticmethod
+    def cext(threads, what=""):
+        return f"cext{what} ({threads} thread{'s' if threads > 1 else ''})"
+
+
+def plan(peers, settings, threads, groups):
+    """The workloads to run, as (group, title, build) with build() -> Workload."""
+    entries = [("calculate_z", f"calculate_z {JULIA_WIDTH}×{JULIA_WIDTH}",
+                partial(julia_workload, peers, settings, threads))]
+    for size in settings.evolve_sizes:
+        entries.append(("evolve", f"evolve {size}²",
+                        partial(evolve_workload, peers, settings, threads, size)))
+    for size in settings.multi_step_sizes:
+        entries.append(("evolve", f"evolve {settings.steps} steps {size}²",
+                        partial(multi_step_workload, peers, settings, threads, size)))
+    for n in settings.fib_arguments:
+        entries.append(("fib", f"fib({n})", partial(fib_workload, peers, n)))
+    return [entry for entry in entries if entry[0] in groups]
+
+
+def julia_lists(width=JULIA_WIDTH):
+    """The seeds' zs and cs lists, built exactly as High Performance Python's julia1.py."""
+    x1, x2, y1, y2 = -1.8, 1.8, -1.8, 1.8
+    c_real, c_imag = -0.62772, -.42193
+    x_step = (x2 - x1) / width
+    y_step = (y1 - y2) / width
+    x = []
+    y = []
+    ycoord = y2
+    while ycoord > y1:
+        y.append(ycoord)
+        ycoord += y_step
+    xcoord = x1
+    while xcoord < x2:
+        x.append(xcoord)
+        xcoord += x_step
+    zs = []
+    cs = []
+    for ycoord in y:
+        for xcoord in x:
+            zs.append(complex(xcoord, ycoord))
+            cs.append(complex(c_real, c_imag))
+    return zs, cs
+
+
+def lists_to_arrays(zs, cs):
+    """What a caller holding the seeds' lists pays before any array kernel runs."""
+    return np.array(zs, dtype=np.complex128), np.array(cs, dtype=np.complex128)
+
+
+def repeat_steps(step, grid, out, scratch, steps, dt, D):
+    """Advance ``steps`` single steps from ``grid`` into ``out``; ``grid`` is untouched.
+
+    The steps alternate between ``out`` and ``scratch`` so that the last one
+    lands in ``out``: the contract of cext's ``evolve(..., steps=k)``.
+    """
+    source = grid
+    for remaining in range(steps, 0, -1):
+        target = out if remaining % 2 == 1 else scratch
+        step(source, target, dt, D)
+        source = target
+
+
+def julia_workload(peers, settings, threads):
+    """The seeds' Julia set: every calculate_z peer on the same 10**6 points."""
+    zs_list, cs_list = julia_lists()
+    zs, cs = lists_to_arrays(zs_list, cs_list)
+    rows = len(zs_list) // JULIA_WIDTH
+    stride = settings.julia_row_stride
+    sampled = slice(None, None, stride)
+    grid_shape = (rows, JULIA_WIDTH)
+    contenders = [
+        Contender(Labels.PYTHON, "python", python_loops.calculate_z,
+                  (MAXITER, zs.reshape(grid_shape)[sampled].ravel().tolist(),
+                   cs.reshape(grid_shape)[sampled].ravel().tolist()),
+                  select=lambda expected: expected.reshape(grid_shape)[sampled].ravel(),
+                  scale=stride,
+                  note=f"runs on every {stride}th row ({len(range(rows)[sampled])} of {rows}); "
+                       f"time ×{stride}"),
+        Contender(Labels.CONVERSION, "reference", lists_to_arrays, (zs_list, cs_list),
+                  reference=None,
+                  note="converting the seeds' lists, not a kernel: the cost of a list interface"),
+        Contender(Labels.NUMPY, "numpy", numpy_vectorised.calculate_z, (MAXITER, zs, cs),
+                  note="allocates its output"),
+    ]
+    if peers.cython_julia:
+        contenders.append(Contender(Labels.CYTHON, "cython", peers.cython_julia.calculate_z,
+                                    (MAXITER, zs, cs), note="allocates its output (seeds' API)"))
+    if peers.cython_julia_prange:
+        contenders.append(Contender(Labels.CYTHON_PRANGE, "cython",
+                                    peers.cython_julia_prange.calculate_z, (MAXITER, zs, cs),
+                                    note="schedule=\"guided\"; allocates its output (seeds' API)"))
+    if peers.numba:
+        for label, kernel in ((Labels.NUMBA, peers.numba.calculate_z),
+                              (Labels.NUMBA_PARALLEL, peers.numba.calculate_z_parallel)):
+            output = np.empty(zs.shape, dtype=np.int32)
+            contenders.append(Contender(label, "numba", kernel, (MAXITER, zs, cs, output),
+                                        writes_to=output))
+    if peers.pythran:
+        contenders.append(Contender(Labels.PYTHRAN, "pythran", peers.pythran.calculate_z,
+                                    (MAXITER, zs, cs), note="allocates its output"))
+    if peers.cext:
+        for count in sorted({1, threads}):
+            contenders.append(Contender(Labels.cext(count), "cext", peers.cext.calculate_z,
+                                        (MAXITER, zs, cs),
+                                        {"out": np.empty(zs.shape, dtype=np.int32),
+                                         "num_threads": count}))
+    reference = _first_present(contenders, Labels.cext(threads), Labels.CYTHON, Labels.NUMBA,
+                               Labels.NUMPY)
+
+    def check_sum(output):
+        total = int(output.sum(dtype=np.int64))
+        return None if total == JULIA_SUM else f"escape counts sum to {total}, not {JULIA_SUM}"
+
+    return Workload(
+        "calculate_z", "calculate_z",
+        f"calculate_z · {rows}×{JULIA_WIDTH} grid, maxiter {MAXITER}, 1-D complex128 arrays "
+        f"(checksum {JULIA_SUM})",
+        contenders, {"default": reference},
+        python_label=Labels.PYTHON, cython_label=Labels.CYTHON_PRANGE,
+        targets=[
+            Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 12, "≥ 12× Cython prange"),
+            Target(Labels.cext(1), Labels.CYTHON, 10, "≥ 10× serial Cython"),
+        ],
+        check_reference=check_sum)
+
+
+def evolve_workload(peers, settings, threads, size):
+    """One diffusion step on a random size×size grid, with the copy references."""
+    grid = np.random.default_rng(size).random((size, size))
+    band = min(size - 2, max(1, settings.python_points // size))
+    python_rows = grid[:band + 2].tolist()
+    python_out = [row[:] for row in python_rows]
+    contenders = [
+        Contender(Labels.PYTHON, "python", python_loops.evolve,
+                  (python_rows, python_out, DT, D), writes_to=python_out,
+                  # A correct run on rows 0..band+1 leaves row band+1 as it was.
+                  select=lambda expected: np.vstack([expected[:band + 1], grid[band + 1:band + 2]]),
+                  scale=(size - 2) / band,
+                  note=("nested lists" if band == size - 2 else
+                        f"nested lists; runs on {band} of {size - 2} interior rows, "
+                        f"time ×{(size - 2) / band:.3g}")),
+        Contender(Labels.NUMPY_ROLL, "numpy", numpy_vectorised.evolve_roll, (grid, DT, D),
+                  reference="periodic", note="periodic boundary; allocates its result"),
+        _in_place(Labels.NUMPY_SLICING, "numpy", numpy_vectorised.evolve_slicing, grid,
+                  extra=(np.empty((size - 2, size - 2)),)),
+    ]
+    if peers.c_evolve:
+        contenders.append(_in_place(Labels.C_CTYPES, "c", peers.c_evolve, grid))
+    if peers.cython_diffusion:
+        contenders.append(_in_place(Labels.CYTHON, "cython", peers.cython_diffusion.evolve, grid))
+        contenders.append(_in_place(Labels.CYTHON_PRANGE, "cython",
+                                    peers.cython_diffusion.evolve_prange, grid,
+                                    note="schedule=\"static\""))
+    if peers.numba:
+        contenders.append(_in_place(Labels.NUMBA, "numba", peers.numba.evolve, grid))
+        contenders.append(_in_place(Labels.NUMBA_PARALLEL, "numba", peers.numba.evolve_parallel,
+                                    grid))
+    if peers.pythran:
+        contenders.append(_in_place(Labels.PYTHRAN, "pythran", peers.pythran.evolve, grid))
+    if peers.cext:
+        for count in sorted({1, threads}):
+            contenders.append(_in_place(Labels.cext(count), "cext", peers.cext.evolve, grid,
+                                        kwargs={"boundary": "fixed", "num_threads": count}))
+        contenders.append(_in_place(Labels.cext(threads, " periodic"), "cext", peers.cext.evolve,
+                                    grid, kwargs={"boundary": "periodic", "num_threads": threads},
+                                    reference="periodic"))
+    contenders.append(Contender(Labels.COPY, "reference", np.copyto, (np.empty_like(grid), grid),
+                                reference=None,
+                                note="machine reference: 16 bytes moved per point, 1 thread"))
+    if peers.cython_copy:
+        contenders.append(Contender(Labels.COPY_PARALLEL, "reference",
+                                    peers.cython_copy.copy_prange, (grid, np.empty_like(grid)),
+                                    reference=None,
+                                    note=f"machine reference: a memcpy per row, {threads} threads"))
+
+    references = {
+        "default": _first_present(contenders, Labels.cext(threads), Labels.C_CTYPES,
+                                  Labels.CYTHON, Labels.NUMPY_SLICING),
+        "periodic": _first_present(contenders, Labels.cext(threads, " periodic"),
+                                   Labels.NUMPY_ROLL),
+    }
+    targets = []
+    if size == 512:
+        targets.append(Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 2.5,
+                              "≥ 2.5× Cython prange"))
+    if size == 4096:
+        # The machine's copy bandwidth is what the best copy reaches with the
+        # same threads as cext; one thread's np.copyto reaches less.
+        copy = _first_present(contenders, Labels.COPY_PARALLEL, Labels.COPY)
+        targets += [Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 1.3, "≥ 1.3× Cython prange"),
+                    Target(Labels.cext(threads), copy, 0.8,
+                           f"≥ 80% of copy bandwidth ({copy.removeprefix('memory copy, ')})",
+                           style="share")]
+    return Workload(
+        "evolve", f"evolve-{size}",
+        f"evolve · one step, {size}×{size} float64, fixed boundary, dt={DT}, D={D}",
+        contenders, references,
+        python_label=Labels.PYTHON, cython_label=Labels.CYTHON_PRANGE,
+        bytes_per_step=BYTES_PER_POINT * size * size, targets=targets)
+
+
+def multi_step_workload(peers, settings, threads, size):
+    """``settings.steps`` diffusion steps: cext's steps= against repeated single steps."""
+    grid = np.random.default_rng(size).random((size, size))
+    steps = settings.steps
+    repeated = f" ×{steps}"
+    contenders = []
+    if peers.cython_diffusion:
+        contenders.append(_repeated(Labels.CYTHON_PRANGE + repeated, "cython",
+                                    peers.cython_diffusion.evolve_prange, grid, steps))
+    if peers.numba:
+        contenders.append(_repeated(Labels.NUMBA_PARALLEL + repeated, "numba",
+                                    peers.numba.evolve_parallel, grid, steps))
+    if peers.cext:
+        contenders.append(_repeated(Labels.cext(threads, repeated), "cext",
+                                    partial(peers.cext.evolve, num_threads=threads), grid, steps,
+                                    note=f"{steps} separate calls"))
+    if peers.cext and peers.cext_has_steps:
+        for count in sorted({1, threads}):
+            contenders.append(_in_place(Labels.cext(count, f" steps={steps}"), "cext",
+                                        peers.cext.evolve, grid, steps=steps,
+                                        kwargs={"steps": steps, "num_threads": count}))
+    reference = _first_present(contenders, Labels.cext(threads, repeated),
+                               Labels.CYTHON_PRANGE + repeated, Labels.NUMBA_PARALLEL + repeated)
+    targets = []
+    if size in (2048, 4096):
+        targets.append(Target(Labels.cext(threads, f" steps={steps}"),
+                              Labels.CYTHON_PRANGE + repeated, 3, "≥ 3× Cython prange"))
+    return Workload(
+        "evolve", f"evolve-{steps}-steps-{size}",
+        f"evolve · {steps} steps, {size}×{size} float64, fixed boundary (time per step)",
+        contenders, {"default": reference} if reference else {},
+        cython_label=Labels.CYTHON_PRANGE + repeated,
+        bytes_per_step=BYTES_PER_POINT * size * size, targets=targets)
+
+
+def fib_workload(peers, n):
+    """fib(n) per call: call overhead at n=0, a short scalar loop at n=90."""
+    contenders = [Contender(Labels.PYTHON, "python", python_loops.fib, (n,))]
+    if peers.cython_fib:
+        contenders.append(Contender(Labels.CYTHON_FIB, "cython", peers.cython_fib.fib, (n,)))
+    if peers.numba:
+        contenders.append(Contender(Labels.NUMBA_FIB, "numba", peers.numba.fib, (n,)))
+    if peers.pythran:
+        contenders.append(Contender(Labels.PYTHRAN_FIB, "pythran", peers.pythran.fib, (n,)))
+    if peers.cext:
+        contenders.append(Contender(Labels.CEXT_FIB, "cext", peers.cext.fib, (n,)))
+    at_most = 0.85 if n == 0 else 1.0
+    return Workload(
+        "fib", f"fib-{n}", f"fib({n}) · time per call",
+        contenders, {"default": _first_present(contenders, Labels.CEXT_FIB, Labels.PYTHON)},
+        python_label=Labels.PYTHON, cython_label=Labels.CYTHON_FIB,
+        targets=[Target(Labels.CEXT_FIB, Labels.CYTHON_FIB, 1 / at_most,
+                        f"≤ {at_most:g}× Cython's time", style="time")])
+
+
+def _in_place(label, family, kernel, grid, *, extra=(), kwargs=None, steps=1,
+              reference="default", note=""):
+    """A contender calling ``kernel(grid, out, *extra, DT, D, **kwargs)`` into its own ``out``."""
+    out = grid.copy()  # carries grid's border: see the module docstring
+    return Contender(label, family, kernel, (grid, out, *extra, DT, D), kwargs or {},
+                     writes_to=out, reference=reference, steps=steps, note=note)
+
+
+def _repeated(label, family, step, grid, steps, note=""):
+    """A contender making ``steps`` single-step calls of ``step`` through repeat_steps."""
+    out, scratch = grid.copy(), grid.copy()
+    return Contender(label, family, repeat_steps, (step, grid, out, scratch, steps, DT, D),
+                     writes_to=out, steps=steps, note=note)
+
+
+def _first_present(contenders, *labels):
+    """The first of ``labels`` that some contender has, or None."""
+    present = {contender.label for contender in contenders}
+    return next((label for label in labels if label in present), None)
