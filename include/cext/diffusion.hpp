@@ -263,7 +263,7 @@ Status diffusion(const DiffusionArgs& a, int num_threads, CancelToken& cancel) n
     const std::ptrdiff_t tile_cols = (cols + plan.tile_cols - 1) / plan.tile_cols;
     const std::ptrdiff_t tiles = tile_rows * tile_cols;
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, tiles));
-    const std::int64_t rounds = (a.steps + plan.depth - 1) / plan.depth;
+    const std::int64_t rounds = a.steps / plan.depth + (a.steps % plan.depth != 0);  // no overflow at INT64_MAX
     const int last_depth = static_cast<int>(a.steps - (rounds - 1) * plan.depth);
     const std::size_t cells = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
     const bool stream = cells * sizeof(double) >= detail::kStreamBytes;
@@ -282,6 +282,7 @@ Status diffusion(const DiffusionArgs& a, int num_threads, CancelToken& cancel) n
     }
     const detail::Geometry geometry{rows, cols, a.D_dt, a.boundary};
 
+    bool stop[2] = {false, false};  // per round parity: leave after this round (shared)
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
 #ifdef _OPENMP
@@ -297,7 +298,7 @@ Status diffusion(const DiffusionArgs& a, int num_threads, CancelToken& cancel) n
         for (std::int64_t r = 0; r < rounds; ++r) {
             double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
             const int depth = r == rounds - 1 ? last_depth : plan.depth;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
             for (std::ptrdiff_t t = 0; t < tiles; ++t) {
                 if (cancel.check()) {
                     continue;
@@ -314,6 +315,18 @@ Status diffusion(const DiffusionArgs& a, int num_threads, CancelToken& cancel) n
                 }
             }
             src = dst;
+            // Once cancelled, leave rather than meet the remaining rounds' barriers (a billion steps would take
+            // minutes). The calling thread polls here too, since the other threads may have taken all of this
+            // round's work, and publishes the decision for the round before the barrier; everyone reads it after.
+            // Its slot is written again two rounds later, after the next barrier, which every reader has reached.
+            if (cancel.polls_here()) {
+                cancel.check();
+                stop[r & 1] = cancel.cancelled();
+            }
+#pragma omp barrier
+            if (stop[r & 1]) {
+                break;
+            }
         }
     }
     return cancel.cancelled() ? Status::cancelled : Status::ok;

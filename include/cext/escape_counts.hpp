@@ -175,10 +175,32 @@ Status escape_counts(const EscapeCountsArgs& a, int num_threads, CancelToken& ca
     const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
     [[maybe_unused]] const int threads = std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks);
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
-    for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
-        if (!cancel.check()) {
-            detail::escape_range<S>(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
+    std::atomic<int> finished{0};
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+#pragma omp for schedule(dynamic, 1) nowait
+        for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
+            if (!cancel.check()) {
+                detail::escape_range<S>(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
+            }
+        }
+        finished.fetch_add(1, std::memory_order_acq_rel);
+        // One chunk can run for minutes when maxiter is huge. The calling thread must keep polling for Ctrl-C
+        // while other threads finish theirs, instead of waiting deaf at the barrier that ends the region.
+        if (cancel.polls_here()) {
+#ifdef _OPENMP
+            const int team = omp_get_num_threads();
+#else
+            const int team = 1;
+#endif
+            const auto since = std::chrono::steady_clock::now();
+            while (finished.load(std::memory_order_acquire) < team && !cancel.check()) {
+                if (std::chrono::steady_clock::now() - since < std::chrono::milliseconds(2)) {
+                    std::this_thread::yield();  // the usual wait: the others are about to finish
+                } else {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a long chunk: poll, don't spin
+                }
+            }
         }
     }
     return cancel.cancelled() ? Status::cancelled : Status::ok;

@@ -32,6 +32,9 @@ public:
 
     bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
 
+    // True on the thread that created the token, the only one that runs the poll callback.
+    bool polls_here() const noexcept { return poll_ != nullptr && std::this_thread::get_id() == owner_; }
+
     // Called by any thread between chunks of work. Returns true once the work should stop.
     bool check() noexcept {
         if (cancelled()) {
