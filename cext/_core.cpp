@@ -211,7 +211,8 @@ bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long long* o
         return false;
     }
     Ref index = Ref::steal(PyNumber_Index(obj));
-    if (!index) {
+    if (!index) {  // a broken __index__: raised, or returned a non-int
+        rename_conversion_error(arg, "an int");
         return false;
     }
     int overflow = 0;
@@ -238,7 +239,9 @@ bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long long* o
 // A real number (float, int, or an object with __float__/__index__); complex values are refused rather than
 // silently losing their imaginary part.
 bool to_double(PyObject* obj, Arg arg, double* out) {
-    const bool is_complex = PyComplex_Check(obj) || PyArray_IsScalar(obj, ComplexFloating);
+    // (NumPy 1.x converts a complex 0-d array to float with only a warning, dropping the imaginary part.)
+    const bool is_complex = PyComplex_Check(obj) || PyArray_IsScalar(obj, ComplexFloating) ||
+                            (PyArray_Check(obj) && PyArray_ISCOMPLEX(reinterpret_cast<PyArrayObject*>(obj)));
     const PyNumberMethods* nb = Py_TYPE(obj)->tp_as_number;
     if (is_complex || nb == nullptr || (nb->nb_float == nullptr && nb->nb_index == nullptr)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a real number, got %s", arg.func, arg.name,
@@ -270,6 +273,7 @@ bool to_num_threads(PyObject* obj, Arg arg, int* out) {
     }
     Ref index = Ref::steal(PyNumber_Index(obj));
     if (!index) {
+        rename_conversion_error(arg, "None or an int");
         return false;
     }
     int overflow = 0;
@@ -477,6 +481,10 @@ PyDoc_STRVAR(calculate_z_doc,
 "OverflowError\n"
 "    maxiter above 2**31 - 1.\n"
 "\n"
+"See Also\n"
+"--------\n"
+"cext.dask.julia_image : Escape counts of an image of any size, block by block.\n"
+"\n"
 "Examples\n"
 "--------\n"
 ">>> import numpy as np, cext\n"
@@ -603,6 +611,10 @@ PyDoc_STRVAR(evolve_doc,
 "    boundary, or a negative step count.\n"
 "OverflowError\n"
 "    A step count above 2**63 - 1.\n"
+"\n"
+"See Also\n"
+"--------\n"
+"cext.dask.diffuse : Many steps on a chunked grid, with halo exchanges.\n"
 "\n"
 "Examples\n"
 "--------\n"
@@ -875,6 +887,11 @@ PyModuleDef_Slot slots[] = {
 #if PY_VERSION_HEX >= 0x030C0000
     // NumPy's C API is not subinterpreter-safe, so neither is this module.
     {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    // Safe without the GIL: the only shared state is the atomic kernel-table pointer, module state is read-only
+    // after exec, and the kernels already run without the GIL.
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, nullptr},
 };
