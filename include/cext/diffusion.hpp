@@ -24,6 +24,10 @@
 #include <memory>
 #include <new>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "cext/parallel.hpp"
 
 namespace cext {
@@ -236,12 +240,25 @@ void advance_tile(const Geometry& g, const double* src, double* dst, double* con
 }
 
 struct AlignedDelete {
-    void operator()(double* p) const { ::operator delete[](p, std::align_val_t{64}); }
+    std::align_val_t alignment{64};
+    void operator()(double* p) const { ::operator delete[](p, alignment); }
 };
 using AlignedBuffer = std::unique_ptr<double[], AlignedDelete>;
 
+// Buffers of 4 MiB and more are 2 MiB-aligned and advised to use transparent huge pages, as NumPy does for its
+// own arrays: faulting a fresh scratch grid in 4 KiB pages took longer than several steps of computation on it
+// (32 MiB: 16 ms, against 4 ms with huge pages, on the benchmark machine).
 inline AlignedBuffer allocate_doubles(std::size_t count) {
-    return AlignedBuffer(static_cast<double*>(::operator new[](count * sizeof(double), std::align_val_t{64})));
+    const std::size_t bytes = count * sizeof(double);
+    const bool large = bytes >= (std::size_t{4} << 20);
+    const std::align_val_t alignment{large ? std::size_t{2} << 20 : 64};
+    AlignedBuffer buffer(static_cast<double*>(::operator new[](bytes, alignment)), AlignedDelete{alignment});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (large) {
+        madvise(buffer.get(), bytes, MADV_HUGEPAGE);  // advice only: ignoring failure is correct
+    }
+#endif
+    return buffer;
 }
 
 }  // namespace detail
