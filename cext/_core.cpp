@@ -203,21 +203,28 @@ bool raise_for_status(cext::Status status) {
 // Argument conversion: scalars
 // ---------------------------------------------------------------------------------------------------------------
 
-// An integer argument (int or any object with __index__, never float) within [lo, hi]. Negative values are a
-// ValueError when lo == 0; values beyond the range an OverflowError.
-bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long long* out) {
-    if (!PyIndex_Check(obj)) {  // int, bool, numpy integers; never float
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be an int, got %s", arg.func, arg.name, type_name(obj));
+// Reads an integer argument: an int or any object with __index__ (bool, NumPy integers), never a float. Values
+// beyond long long set `overflow` to their sign. `expected` completes the TypeError "must be <expected>".
+bool read_index(PyObject* obj, Arg arg, const char* expected, long long* value, int* overflow) {
+    if (!PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
         return false;
     }
     Ref index = Ref::steal(PyNumber_Index(obj));
     if (!index) {  // a broken __index__: raised, or returned a non-int
-        rename_conversion_error(arg, "an int");
+        rename_conversion_error(arg, expected);
         return false;
     }
+    *value = PyLong_AsLongLongAndOverflow(index.get(), overflow);
+    return !(*value == -1 && PyErr_Occurred());
+}
+
+// An integer argument within [lo, hi]. Negative values are a ValueError when lo == 0; values beyond the range an
+// OverflowError.
+bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long long* out) {
+    long long value = 0;
     int overflow = 0;
-    const long long value = PyLong_AsLongLongAndOverflow(index.get(), &overflow);
-    if (value == -1 && PyErr_Occurred()) {
+    if (!read_index(obj, arg, "an int", &value, &overflow)) {
         return false;
     }
     if (overflow < 0 || (overflow == 0 && value < lo)) {
@@ -266,19 +273,9 @@ bool to_num_threads(PyObject* obj, Arg arg, int* out) {
         *out = 0;
         return true;
     }
-    if (!PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be None or an int, got %s", arg.func, arg.name,
-                     type_name(obj));
-        return false;
-    }
-    Ref index = Ref::steal(PyNumber_Index(obj));
-    if (!index) {
-        rename_conversion_error(arg, "None or an int");
-        return false;
-    }
+    long long value = 0;
     int overflow = 0;
-    const long long value = PyLong_AsLongLongAndOverflow(index.get(), &overflow);
-    if (value == -1 && PyErr_Occurred()) {
+    if (!read_index(obj, arg, "None or an int", &value, &overflow)) {
         return false;
     }
     if (overflow != 0 || value < 1 || value > kMaxThreads) {

@@ -168,17 +168,22 @@ inline TilePlan plan_tiles(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_
     return p;
 }
 
+// The tile widened by `halo` cells on every side; for fixed boundaries, cut to the grid (cells beyond it do not
+// exist), for periodic ones extending past the edges (those cells wrap).
+inline Tile widen(const Geometry& g, const Tile& t, int halo) {
+    Tile w{t.r0 - halo, t.r1 + halo, t.c0 - halo, t.c1 + halo};
+    if (g.fixed()) {
+        w = Tile{std::max<std::ptrdiff_t>(w.r0, 0), std::min(w.r1, g.rows), std::max<std::ptrdiff_t>(w.c0, 0),
+                 std::min(w.c1, g.cols)};
+    }
+    return w;
+}
+
 // Copies the tile widened by `halo` cells into `buf` (buffer row 0 is grid row t.r0 - halo, buffer column 0 is
-// grid column t.c0 - halo). Periodic grids wrap; for fixed ones only cells inside the grid are copied.
+// grid column t.c0 - halo).
 inline void gather_tile(const Geometry& g, const double* src, const Tile& t, int halo, double* buf,
                         std::ptrdiff_t stride) {
-    std::ptrdiff_t r0 = t.r0 - halo, r1 = t.r1 + halo, c0 = t.c0 - halo, c1 = t.c1 + halo;
-    if (g.fixed()) {
-        r0 = std::max<std::ptrdiff_t>(r0, 0);
-        r1 = std::min(r1, g.rows);
-        c0 = std::max<std::ptrdiff_t>(c0, 0);
-        c1 = std::min(c1, g.cols);
-    }
+    const auto [r0, r1, c0, c1] = widen(g, t, halo);
     for (std::ptrdiff_t i = r0; i < r1; ++i) {
         const double* row = src + g.wrap_row(i) * g.cols;
         double* to = buf + (i - (t.r0 - halo)) * stride - (t.c0 - halo);  // indexed by grid column
@@ -201,14 +206,7 @@ void advance_tile(const Geometry& g, const double* src, double* dst, double* con
     const std::ptrdiff_t row_base = t.r0 - depth, col_base = t.c0 - depth;
     const auto in_buffer = [&](double* b, std::ptrdiff_t i) { return b + (i - row_base) * stride - col_base; };
     for (int s = 1; s <= depth; ++s) {
-        const int halo = depth - s;
-        std::ptrdiff_t r0 = t.r0 - halo, r1 = t.r1 + halo, c0 = t.c0 - halo, c1 = t.c1 + halo;
-        if (g.fixed()) {
-            r0 = std::max<std::ptrdiff_t>(r0, 0);
-            r1 = std::min(r1, g.rows);
-            c0 = std::max<std::ptrdiff_t>(c0, 0);
-            c1 = std::min(c1, g.cols);
-        }
+        const auto [r0, r1, c0, c1] = widen(g, t, depth - s);
         double* const from = buf[(s - 1) & 1];
         double* const to = buf[s & 1];
         const bool last = s == depth;
