@@ -28,9 +28,18 @@ def run_script(path, *args, cwd=None, **env):
     return run_command([str(path), *args], cwd=cwd, **env)
 
 
-def run_command(arguments, cwd=None, **env):
+# `python -c` puts its working directory first on sys.path, so children start in tests/, never the source tree.
+CHILD_CWD = Path(__file__).parent
+
+
+def child_environment(**env):
+    """os.environ changed by `env` (None removes a variable), with a cext built in place on PYTHONPATH."""
     environment = {key: value for key, value in {**os.environ, **env}.items() if value is not None}
     if PACKAGE_PARENT not in SITE_PACKAGES:
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_PARENT), os.environ.get("PYTHONPATH")]))
+    return environment
+
+
+def run_command(arguments, cwd=None, **env):
     return subprocess.run([sys.executable, *arguments], capture_output=True, text=True, check=True,
-                          env=environment, cwd=cwd or Path(__file__).parent)
+                          env=child_environment(**env), cwd=cwd or CHILD_CWD)

@@ -14,6 +14,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from child_process import CHILD_CWD, child_environment
 from reference import bits, diffusion_steps, escape_counts_numpy, escape_counts_python
 
 import cext
@@ -199,11 +200,9 @@ expect_memory_error("evolve-broadcast", lambda: cext.evolve(grid, np.empty((1, 1
 @pytest.mark.skipif(SANITIZED, reason="AddressSanitizer reserves terabytes of address space")
 @pytest.mark.parametrize("case", list(CASES))
 def test_allocation_failure_raises_memory_error(case):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.dirname(cext.__file__)), os.environ.get("PYTHONPATH", "")]),
-        OPENBLAS_NUM_THREADS="1")
     code = LIMITED + textwrap.dedent(CASES[case])
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env=child_environment(OPENBLAS_NUM_THREADS="1"), cwd=CHILD_CWD)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines and all(" MemoryError" in line for line in lines), result.stdout + result.stderr

@@ -13,9 +13,8 @@ import sys
 import time
 
 import pytest
+from child_process import CHILD_CWD, child_environment
 from _figures import record
-
-import cext
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 
@@ -102,10 +101,8 @@ def report_latencies(pytestconfig):
 
 def interrupt_child(scenario):
     """Starts the child, lets the kernel run, sends SIGINT; returns (latency in seconds, the child's report)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.dirname(cext.__file__)), os.environ.get("PYTHONPATH", "")]))
     child = subprocess.Popen([sys.executable, "-c", CHILD, scenario], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env)
+                             stderr=subprocess.PIPE, text=True, env=child_environment(), cwd=CHILD_CWD)
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         time.sleep(RUN_BEFORE_SIGNAL)
