@@ -130,7 +130,7 @@ JUNK = st.one_of(
         [[1j], 2j], np.float64(1.5), np.complex128(1j), np.int64(-3), np.uint64(2**64 - 1), np.bool_(True),
         np.datetime64("2020-01-01"), np.array(["a", "b"]), np.zeros(3, "M8[s]"), np.zeros(2, "i4,f8"),
         np.zeros((2, 2), np.longdouble), np.zeros(2, object), np.array([None, 1.0], object), np.ma.zeros(3),
-        np.zeros((2, 0, 3)), np.zeros((1,) * 40),
+        np.zeros((2, 0, 3)), np.zeros((1,) * 32),
     ]),
 )
 
