@@ -36,6 +36,11 @@ if [ ! -e "$libasan" ]; then  # GCC 12-14 use libasan8 (Debian: libasan8, libubs
     libasan=$(g++ -print-file-name=libasan.so)
 fi
 [ -e "$libasan" ] || { echo "no libasan.so for $(g++ --version | head -1)"; exit 1; }
+# libstdc++ is preloaded too: the interpreter is C, so without it libstdc++ arrives later by dlopen (from an
+# extension module that Dask or matplotlib imports), ASan cannot find the real __cxa_throw, and the first C++
+# exception thrown in that process aborts it ("CHECK failed ... real___cxa_throw").
+libstdcxx=$(g++ -print-file-name=libstdc++.so)
+preload="$libasan $libstdcxx"
 python -c "import numpy, pytest, hypothesis, setuptools; assert int(setuptools.__version__.split('.')[0]) >= 77" \
     2> /dev/null || python -m pip install --quiet numpy pytest hypothesis "setuptools>=77"
 echo "python: $(python -c 'import sys; print(sys.version.split()[0], sys.executable)')"
@@ -54,7 +59,7 @@ reports() { find "$work/logs" -name 'asan.*' -o -name 'ubsan.*' -o -name 'lsan.*
 step "job 1: AddressSanitizer + UndefinedBehaviorSanitizer, whole test suite"
 # CPython leaks at exit by design, so leak detection is off here (job 2 does it properly). Reports go to files:
 # pytest captures stderr, and a report in a child process must fail the job too.
-(cd "$work" && env LD_PRELOAD="$libasan" \
+(cd "$work" && env LD_PRELOAD="$preload" \
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$work/logs/asan" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$work/logs/ubsan" \
     CEXT_STRESS_SECONDS="${CEXT_STRESS_SECONDS:-5}" \
@@ -119,7 +124,7 @@ sys.exit(1 if found else 0)
 EOF
 lsan_run() {  # lsan_run NAME ARGS...: run the driver with leak checking; its reports land in logs/NAME/
     mkdir -p "$work/logs/$1"
-    (cd "$work" && env LD_PRELOAD="$libasan" PYTHONMALLOC=malloc \
+    (cd "$work" && env LD_PRELOAD="$preload" PYTHONMALLOC=malloc \
         ASAN_OPTIONS="detect_leaks=1:leak_check_at_exit=0:halt_on_error=1:exitcode=86:malloc_context_size=64:fast_unwind_on_malloc=0:log_path=$work/logs/$1/lsan" \
         LSAN_OPTIONS="exitcode=0:report_objects=0:log_path=$work/logs/$1/lsan" \
         UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$work/logs/$1/ubsan" \
