@@ -4,9 +4,9 @@
 // Interface of a backend S:
 //   S::lanes                       doubles per vector
 //   S::vec, S::mask                vector of doubles, lane predicate
-//   splat, load, loadu, storeu, stream (aligned non-temporal store; `align` bytes), fence
+//   splat, loadu, storeu, stream (aligned non-temporal store; `align` bytes), fence
 //   add, sub, mul                  exactly one IEEE-754 operation per lane, never fused
-//   less (ordered: false on NaN), all_true, none_true, mask_and, any
+//   less (ordered: false on NaN), all_true, mask_and, any
 //   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
 //   counter_zero, count_if(n, m)   n + 1 where m holds
 //   store_counts(dst, n)           n converted to int32, `lanes` values
@@ -34,7 +34,6 @@ struct Scalar {
     using mask = bool;
 
     static vec splat(double x) { return x; }
-    static vec load(const double* p) { return *p; }
     static vec loadu(const double* p) { return *p; }
     static void storeu(double* p, vec v) { *p = v; }
     static void stream(double* p, vec v) { *p = v; }
@@ -44,7 +43,6 @@ struct Scalar {
     static vec mul(vec a, vec b) { return a * b; }
     static mask less(vec a, vec b) { return a < b; }
     static mask all_true() { return true; }
-    static mask none_true() { return false; }
     static mask mask_and(mask a, mask b) { return a && b; }
     static bool any(mask m) { return m; }
     using counter = std::int64_t;
@@ -66,7 +64,6 @@ struct SSE2 {
     using mask = __m128d;  // all-ones / all-zeros lanes
 
     static vec splat(double x) { return _mm_set1_pd(x); }
-    static vec load(const double* p) { return _mm_load_pd(p); }
     static vec loadu(const double* p) { return _mm_loadu_pd(p); }
     static void storeu(double* p, vec v) { _mm_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm_stream_pd(p, v); }
@@ -76,7 +73,6 @@ struct SSE2 {
     static vec mul(vec a, vec b) { return _mm_mul_pd(a, b); }
     static mask less(vec a, vec b) { return _mm_cmplt_pd(a, b); }
     static mask all_true() { return _mm_castsi128_pd(_mm_set1_epi32(-1)); }
-    static mask none_true() { return _mm_setzero_pd(); }
     static mask mask_and(mask a, mask b) { return _mm_and_pd(a, b); }
     static bool any(mask m) { return _mm_movemask_pd(m) != 0; }
     using counter = __m128i;
@@ -107,7 +103,6 @@ struct AVX2 {
     using mask = __m256d;
 
     static vec splat(double x) { return _mm256_set1_pd(x); }
-    static vec load(const double* p) { return _mm256_load_pd(p); }
     static vec loadu(const double* p) { return _mm256_loadu_pd(p); }
     static void storeu(double* p, vec v) { _mm256_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }
@@ -117,7 +112,6 @@ struct AVX2 {
     static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
     static mask less(vec a, vec b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
     static mask all_true() { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
-    static mask none_true() { return _mm256_setzero_pd(); }
     static mask mask_and(mask a, mask b) { return _mm256_and_pd(a, b); }
     static bool any(mask m) { return _mm256_movemask_pd(m) != 0; }
     using counter = __m256i;
@@ -148,7 +142,6 @@ struct AVX512 {
     using mask = __mmask8;
 
     static vec splat(double x) { return _mm512_set1_pd(x); }
-    static vec load(const double* p) { return _mm512_load_pd(p); }
     static vec loadu(const double* p) { return _mm512_loadu_pd(p); }
     static void storeu(double* p, vec v) { _mm512_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm512_stream_pd(p, v); }
@@ -158,7 +151,6 @@ struct AVX512 {
     static vec mul(vec a, vec b) { return _mm512_mul_pd(a, b); }
     static mask less(vec a, vec b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
     static mask all_true() { return static_cast<mask>(0xFF); }
-    static mask none_true() { return 0; }
     static mask mask_and(mask a, mask b) { return static_cast<mask>(a & b); }
     static bool any(mask m) { return m != 0; }
     using counter = __m512i;
