@@ -4,8 +4,9 @@ Metadata lives in pyproject.toml; this file only describes the compiled module, 
 decisions that a static configuration cannot express:
 
 * The SIMD kernels are compiled several times, once per instruction set (baseline x86-64, AVX2, AVX-512), each
-  object with its own ``-m`` flags, and the module picks one at import time by CPU features. The default build
-  therefore runs on any x86-64 CPU. Other architectures get the portable C++ kernels only.
+  object with its own ``-m`` flags and in a namespace of its own, and the module picks one at import time by CPU
+  features. The default build therefore runs on any x86-64 CPU. Other architectures get the portable C++
+  kernels only.
 * OpenMP is used when the compiler supports it; otherwise the module is built serial, with a warning.
 * Floating-point contraction is disabled (``-ffp-contract=off``): results must be bit-identical to the Python
   reference arithmetic, and a fused multiply-add rounds differently.
@@ -22,10 +23,18 @@ import sys
 import tempfile
 import textwrap
 
-import numpy as np
-from setuptools import Extension, setup
-from setuptools.command.build_ext import build_ext
-from setuptools.errors import CompileError, LinkError
+import setuptools
+
+# pyproject.toml's metadata (an SPDX license string) needs setuptools 77; older ones die on it with a page of
+# schema errors, so say in one line what to do instead.
+if int(setuptools.__version__.split(".")[0]) < 77:
+    sys.exit(f"cext: building needs setuptools>=77 (this is {setuptools.__version__}); run: "
+             f"{os.path.basename(sys.executable)} -m pip install --upgrade 'setuptools>=77'")
+
+import numpy as np  # noqa: E402 (after the version check, so that its message comes first)
+from setuptools import Extension, setup  # noqa: E402
+from setuptools.command.build_ext import build_ext  # noqa: E402
+from setuptools.errors import CompileError, LinkError  # noqa: E402
 
 IS_X86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"}
 
@@ -91,9 +100,8 @@ class BuildExt(build_ext):
     # -- per-ISA objects ------------------------------------------------------------------------------------------
 
     def _add_isa_objects(self, ext, msvc):
-        # Objects of the highest instruction sets are linked *after* the baseline ones: inline functions and
-        # template instances shared between them are then resolved to the baseline copies, so no AVX code can
-        # leak into paths that run on older CPUs.
+        # Each object's own code lives in a namespace named after its instruction set, so the link order does not
+        # matter; tests/test_build.py checks the module for AVX instructions outside those namespaces.
         for source, macro, gcc_flags, msvc_flags in ISA_SOURCES:
             isa_flags = msvc_flags if msvc else gcc_flags
             if not self._try_build("int main(void) { return 0; }\n", isa_flags, []):
@@ -129,13 +137,18 @@ class BuildExt(build_ext):
         return True
 
 
+# The kernels without the Python glue, compiled for the baseline instruction set (the C++ kernel tests in
+# tests/cpp build the same list).
+KERNEL_SOURCES = ["cext/schedule.cpp", "cext/parallel.cpp", "cext/dispatch.cpp", "cext/tuning.cpp",
+                  "cext/isa_baseline.cpp"]
 HEADERS = [os.path.join("include", "cext", name) for name in os.listdir(os.path.join("include", "cext"))]
+HEADERS += [os.path.join("cext", name) for name in os.listdir("cext") if name.endswith(".hpp")]
 
 setup(
     ext_modules=[
         Extension(
             "cext._core",
-            sources=["cext/_core.cpp", "cext/dispatch.cpp", "cext/isa_baseline.cpp"],
+            sources=KERNEL_SOURCES + ["cext/_core.cpp"],
             include_dirs=["include", np.get_include()],
             depends=HEADERS + [source for source, *_ in ISA_SOURCES],
             language="c++",

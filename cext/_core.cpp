@@ -1,87 +1,30 @@
 // cext._core: the Python face of the kernels in include/cext/.
 //
 // Each exposed function follows the same four steps: parse the arguments, convert and validate them (every
-// failure is a TypeError, ValueError or OverflowError that names the function and the argument), release the
-// GIL and run the kernel, build the result. The kernels themselves are plain C++ and never see Python.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+// failure is a TypeError, ValueError or OverflowError that names the function and the argument; see
+// py_convert.hpp), release the GIL and run the kernel, build the result. The kernels themselves are plain C++
+// and never see Python. The file reads top to bottom: module state, running a kernel, one section per function
+// (docstring and wrapper), introspection, the method table, and the module's slots.
+#include "py_api.hpp"
 
-#define NPY_NO_DEPRECATED_API NPY_API_VERSION
-#define NPY_TARGET_VERSION NPY_1_23_API_VERSION
-#include <numpy/arrayobject.h>
-
-#include <atomic>
 #include <climits>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <string>
-#include <utility>
 
+#include "cext/dispatch.hpp"
 #include "cext/fibonacci.hpp"
 #include "cext/kernels.hpp"
+#include "cext/tuning.hpp"
+#include "py_convert.hpp"
+#include "py_handles.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------------------------
-// Owned references
-// ---------------------------------------------------------------------------------------------------------------
-
-// An owned PyObject reference: move-only, released on scope exit. Borrowed references are never wrapped.
-class Ref {
-public:
-    Ref() = default;
-    static Ref steal(PyObject* p) { return Ref(p); }
-    static Ref new_ref(PyObject* p) {
-        Py_XINCREF(p);
-        return Ref(p);
-    }
-    Ref(Ref&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
-    Ref& operator=(Ref&& other) noexcept {
-        Py_XSETREF(p_, std::exchange(other.p_, nullptr));
-        return *this;
-    }
-    Ref(const Ref&) = delete;
-    Ref& operator=(const Ref&) = delete;
-    ~Ref() { Py_XDECREF(p_); }
-
-    PyObject* get() const { return p_; }
-    PyArrayObject* array() const { return reinterpret_cast<PyArrayObject*>(p_); }
-    PyObject* release() { return std::exchange(p_, nullptr); }
-    explicit operator bool() const { return p_ != nullptr; }
-
-private:
-    explicit Ref(PyObject* p) : p_(p) {}
-    PyObject* p_ = nullptr;
-};
-
-// ---------------------------------------------------------------------------------------------------------------
-// The GIL
-// ---------------------------------------------------------------------------------------------------------------
-
-// Releases the GIL for its lifetime. No Python or NumPy API may be used while it is alive, except through
-// check_signals(), which the kernel's cancellation token calls from this same thread.
-class ReleaseGil {
-public:
-    ReleaseGil() : state_(PyEval_SaveThread()) {}
-    ~ReleaseGil() { PyEval_RestoreThread(state_); }
-    ReleaseGil(const ReleaseGil&) = delete;
-    ReleaseGil& operator=(const ReleaseGil&) = delete;
-
-    // Briefly takes the GIL back to run signal handlers; true if one raised (e.g. KeyboardInterrupt), in which
-    // case the exception stays set on this thread for the wrapper to return.
-    bool check_signals() {
-        PyEval_RestoreThread(state_);
-        const bool raised = PyErr_CheckSignals() != 0;
-        state_ = PyEval_SaveThread();
-        return raised;
-    }
-
-    static bool poll(void* self) { return static_cast<ReleaseGil*>(self)->check_signals(); }
-
-private:
-    PyThreadState* state_;
-};
+using namespace cext::py;  // the wrappers' toolkit: owned references, the GIL guard, converters
 
 // ---------------------------------------------------------------------------------------------------------------
 // Module state
@@ -93,322 +36,6 @@ struct ModuleState {
 };
 
 ModuleState* module_state(PyObject* module) { return static_cast<ModuleState*>(PyModule_GetState(module)); }
-
-// The kernel table in use. Process-wide (a CPU property); atomic because any thread may call a kernel while a
-// test switches tables with _set_simd().
-std::atomic<const cext::KernelTable*> active_kernels{nullptr};
-
-const cext::KernelTable* find_kernels(const char* name) {
-    int count = 0;
-    const cext::KernelTable* const* tables = cext::compiled_kernels(&count);
-    for (int i = 0; i < count; ++i) {
-        if (std::strcmp(tables[i]->name, name) == 0) {
-            return tables[i];
-        }
-    }
-    return nullptr;
-}
-
-const cext::KernelTable* best_kernels() {
-    int count = 0;
-    const cext::KernelTable* const* tables = cext::compiled_kernels(&count);
-    const cext::KernelTable* best = tables[0];
-    for (int i = 1; i < count; ++i) {
-        if (cext::cpu_supports(*tables[i])) {
-            best = tables[i];
-        }
-    }
-    return best;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------------------------
-
-// The function and argument an error message names.
-struct Arg {
-    const char* func;
-    const char* name;
-};
-
-const char* type_name(PyObject* obj) { return Py_TYPE(obj)->tp_name; }
-
-std::string shape_string(int ndim, const npy_intp* dims) {
-    std::string s = "(";
-    for (int i = 0; i < ndim; ++i) {
-        s += std::to_string(static_cast<long long>(dims[i]));
-        if (i + 1 < ndim || ndim == 1) {
-            s += ndim == 1 ? "," : ", ";
-        }
-    }
-    return s + ")";
-}
-
-std::string dtype_string(PyArrayObject* arr) {
-    Ref str = Ref::steal(PyObject_Str(reinterpret_cast<PyObject*>(PyArray_DESCR(arr))));
-    const char* utf8 = str ? PyUnicode_AsUTF8(str.get()) : nullptr;
-    if (utf8 == nullptr) {
-        PyErr_Clear();
-        return "?";
-    }
-    return utf8;
-}
-
-// Replaces the pending exception of a failed conversion with one that names the argument, keeping the original
-// as __cause__. ValueError and OverflowError keep their type; any other Exception becomes a TypeError.
-// MemoryError and non-Exception errors such as KeyboardInterrupt pass through unchanged.
-void rename_conversion_error(Arg arg, const char* expected) {
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyErr_NormalizeException(&type, &value, &traceback);
-    if (!PyErr_GivenExceptionMatches(type, PyExc_Exception) ||
-        PyErr_GivenExceptionMatches(type, PyExc_MemoryError)) {
-        PyErr_Restore(type, value, traceback);
-        return;
-    }
-    PyObject* new_type = PyErr_GivenExceptionMatches(type, PyExc_OverflowError) ? PyExc_OverflowError
-                         : PyErr_GivenExceptionMatches(type, PyExc_ValueError) ? PyExc_ValueError
-                                                                                : PyExc_TypeError;
-    if (traceback != nullptr) {
-        PyException_SetTraceback(value, traceback);
-    }
-    PyErr_Format(new_type, "%s(): '%s' must be %s: %S", arg.func, arg.name, expected, value);
-    PyObject *new_exc_type, *new_value, *new_traceback;
-    PyErr_Fetch(&new_exc_type, &new_value, &new_traceback);
-    PyErr_NormalizeException(&new_exc_type, &new_value, &new_traceback);
-    PyException_SetCause(new_value, value);  // steals `value`
-    PyErr_Restore(new_exc_type, new_value, new_traceback);
-    Py_DECREF(type);
-    Py_XDECREF(traceback);
-}
-
-// Turns a kernel's status into the Python result: true to go on, false with an exception set.
-bool raise_for_status(cext::Status status) {
-    switch (status) {
-        case cext::Status::ok:
-            return true;
-        case cext::Status::no_memory:
-            PyErr_NoMemory();
-            return false;
-        case cext::Status::cancelled:
-            if (!PyErr_Occurred()) {  // cancelled by a signal handler that raised; keep its exception
-                PyErr_SetString(PyExc_RuntimeError, "cext: computation cancelled");
-            }
-            return false;
-    }
-    return true;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Argument conversion: scalars
-// ---------------------------------------------------------------------------------------------------------------
-
-// Reads an integer argument: an int or any object with __index__ (bool, NumPy integers), never a float. Values
-// beyond long long set `overflow` to their sign. `expected` completes the TypeError "must be <expected>".
-bool read_index(PyObject* obj, Arg arg, const char* expected, long long* value, int* overflow) {
-    if (!PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
-        return false;
-    }
-    Ref index = Ref::steal(PyNumber_Index(obj));
-    if (!index) {  // a broken __index__: raised, or returned a non-int
-        rename_conversion_error(arg, expected);
-        return false;
-    }
-    *value = PyLong_AsLongLongAndOverflow(index.get(), overflow);
-    return !(*value == -1 && PyErr_Occurred());
-}
-
-// An integer argument within [lo, hi]. Negative values are a ValueError when lo == 0; values beyond the range an
-// OverflowError.
-bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long long* out) {
-    long long value = 0;
-    int overflow = 0;
-    if (!read_index(obj, arg, "an int", &value, &overflow)) {
-        return false;
-    }
-    if (overflow < 0 || (overflow == 0 && value < lo)) {
-        if (lo == 0) {
-            PyErr_Format(PyExc_ValueError, "%s(): '%s' must be non-negative, got %S", arg.func, arg.name, obj);
-        } else {
-            PyErr_Format(PyExc_ValueError, "%s(): '%s' must be at least %lld, got %S", arg.func, arg.name, lo, obj);
-        }
-        return false;
-    }
-    if (overflow > 0 || value > hi) {
-        PyErr_Format(PyExc_OverflowError, "%s(): '%s' must be at most %lld, got %S", arg.func, arg.name, hi, obj);
-        return false;
-    }
-    *out = value;
-    return true;
-}
-
-// A real number (float, int, or an object with __float__/__index__); complex values are refused rather than
-// silently losing their imaginary part.
-bool to_double(PyObject* obj, Arg arg, double* out) {
-    // (NumPy 1.x converts a complex 0-d array to float with only a warning, dropping the imaginary part.)
-    const bool is_complex = PyComplex_Check(obj) || PyArray_IsScalar(obj, ComplexFloating) ||
-                            (PyArray_Check(obj) && PyArray_ISCOMPLEX(reinterpret_cast<PyArrayObject*>(obj)));
-    const PyNumberMethods* nb = Py_TYPE(obj)->tp_as_number;
-    if (is_complex || nb == nullptr || (nb->nb_float == nullptr && nb->nb_index == nullptr)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a real number, got %s", arg.func, arg.name,
-                     type_name(obj));
-        return false;
-    }
-    const double value = PyFloat_AsDouble(obj);
-    if (value == -1.0 && PyErr_Occurred()) {
-        rename_conversion_error(arg, "a real number");
-        return false;
-    }
-    *out = value;
-    return true;
-}
-
-// Upper bound on num_threads: far above any real machine, low enough that OpenMP can always create the team.
-constexpr long long kMaxThreads = 1024;
-
-// num_threads: None (0: the OpenMP default) or an int in [1, kMaxThreads]; out of range is a ValueError.
-bool to_num_threads(PyObject* obj, Arg arg, int* out) {
-    if (obj == Py_None) {
-        *out = 0;
-        return true;
-    }
-    long long value = 0;
-    int overflow = 0;
-    if (!read_index(obj, arg, "None or an int", &value, &overflow)) {
-        return false;
-    }
-    if (overflow != 0 || value < 1 || value > kMaxThreads) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be None or an int in [1, %lld], got %S", arg.func,
-                     arg.name, kMaxThreads, obj);
-        return false;
-    }
-    *out = static_cast<int>(value);
-    return true;
-}
-
-bool to_boundary(PyObject* obj, Arg arg, cext::Boundary* out) {
-    if (!PyUnicode_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a str, got %s", arg.func, arg.name, type_name(obj));
-        return false;
-    }
-    if (PyUnicode_CompareWithASCIIString(obj, "fixed") == 0) {
-        *out = cext::Boundary::fixed;
-        return true;
-    }
-    if (PyUnicode_CompareWithASCIIString(obj, "periodic") == 0) {
-        *out = cext::Boundary::periodic;
-        return true;
-    }
-    PyErr_Format(PyExc_ValueError, "%s(): '%s' must be 'fixed' or 'periodic', got %R", arg.func, arg.name, obj);
-    return false;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Argument conversion: arrays
-// ---------------------------------------------------------------------------------------------------------------
-
-// Converts an input array-like to a C-contiguous, aligned, native array of `typenum`. A well-formed array is
-// used as is, without a copy. Only numeric data (and Python objects holding numbers) is accepted: strings,
-// bytes, None, dates and structured data are a TypeError. `ndim` < 0 accepts any dimensionality.
-Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const char* expected) {
-    if (obj == Py_None || PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected,
-                     type_name(obj));
-        return {};
-    }
-    Ref found = Ref::steal(PyArray_FromAny(obj, nullptr, 0, 0, 0, nullptr));
-    if (!found) {
-        rename_conversion_error(arg, expected);
-        return {};
-    }
-    const char kind = PyArray_DESCR(found.array())->kind;
-    const bool numeric = kind == 'b' || kind == 'i' || kind == 'u' || kind == 'f' || kind == 'O' ||
-                         (kind == 'c' && typenum == NPY_CDOUBLE);
-    if (!numeric) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got an array of dtype %s", arg.func, arg.name,
-                     expected, dtype_string(found.array()).c_str());
-        return {};
-    }
-    if (ndim >= 0 && PyArray_NDIM(found.array()) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be %d-dimensional, got %d dimensions with shape %s",
-                     arg.func, arg.name, ndim, PyArray_NDIM(found.array()),
-                     shape_string(PyArray_NDIM(found.array()), PyArray_DIMS(found.array())).c_str());
-        return {};
-    }
-    Ref arr = Ref::steal(PyArray_FROMANY(found.get(), typenum, 0, 0, NPY_ARRAY_CARRAY_RO));
-    if (!arr) {
-        rename_conversion_error(arg, expected);
-        return {};
-    }
-    return arr;
-}
-
-// Validates an output array: exactly `typenum` in native byte order, the given shape, C-contiguous, aligned,
-// writeable. Returns a borrowed pointer, or nullptr with an exception set.
-PyArrayObject* as_output_array(PyObject* obj, int typenum, const char* dtype, int ndim, const npy_intp* dims,
-                               Arg arg) {
-    if (!PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a numpy.ndarray of dtype %s, got %s", arg.func,
-                     arg.name, dtype, type_name(obj));
-        return nullptr;
-    }
-    PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
-    if (!PyArray_EquivTypenums(PyArray_TYPE(arr), typenum) || !PyArray_ISNOTSWAPPED(arr)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must have dtype %s, got %s", arg.func, arg.name, dtype,
-                     dtype_string(arr).c_str());
-        return nullptr;
-    }
-    if (PyArray_NDIM(arr) != ndim || !PyArray_CompareLists(PyArray_DIMS(arr), dims, ndim)) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must have shape %s, got %s", arg.func, arg.name,
-                     shape_string(ndim, dims).c_str(), shape_string(PyArray_NDIM(arr), PyArray_DIMS(arr)).c_str());
-        return nullptr;
-    }
-    if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr)) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be C-contiguous and aligned", arg.func, arg.name);
-        return nullptr;
-    }
-    if (!PyArray_ISWRITEABLE(arr)) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be writeable, got a read-only array", arg.func, arg.name);
-        return nullptr;
-    }
-    return arr;
-}
-
-// Conservative overlap test on the byte extents of two arrays (numpy.may_share_memory's answer).
-bool may_share_memory(PyArrayObject* a, PyArrayObject* b) {
-    const auto extent = [](PyArrayObject* arr, const char** lo, const char** hi) {
-        const char* start = static_cast<const char*>(PyArray_DATA(arr));
-        const char* end = start;
-        for (int d = 0; d < PyArray_NDIM(arr); ++d) {
-            const npy_intp n = PyArray_DIM(arr, d);
-            if (n == 0) {
-                return false;
-            }
-            const npy_intp span = PyArray_STRIDE(arr, d) * (n - 1);
-            (span < 0 ? start : end) += span;
-        }
-        *lo = start;
-        *hi = end + PyArray_ITEMSIZE(arr);
-        return true;
-    };
-    const char *alo, *ahi, *blo, *bhi;
-    return extent(a, &alo, &ahi) && extent(b, &blo, &bhi) && alo < bhi && blo < ahi;
-}
-
-// An output must not share memory with an input, either as passed or as converted.
-bool check_no_overlap(PyArrayObject* out, PyObject* original, PyArrayObject* converted, Arg out_arg,
-                      const char* input_name) {
-    const bool overlap = may_share_memory(out, converted) ||
-                         (PyArray_Check(original) &&
-                          may_share_memory(out, reinterpret_cast<PyArrayObject*>(original)));
-    if (overlap) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must not share memory with '%s'", out_arg.func, out_arg.name,
-                     input_name);
-        return false;
-    }
-    return true;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running a kernel
@@ -545,9 +172,9 @@ PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
         static_cast<std::ptrdiff_t>(PyArray_SIZE(zs.array())),
         static_cast<std::int32_t>(maxiter),
     };
-    const cext::KernelTable* kernels = active_kernels.load(std::memory_order_acquire);
+    const cext::KernelTable& kernels = cext::dispatch::active();
     if (!run_without_gil(module, [&](cext::CancelToken& token) {
-            return kernels->escape_counts(kernel_args, num_threads, token);
+            return cext::escape_counts(kernels, kernel_args, num_threads, token);
         })) {
         return nullptr;
     }
@@ -660,9 +287,9 @@ PyObject* evolve(PyObject* module, PyObject* args, PyObject* kwargs) {
         boundary,
         static_cast<std::int64_t>(steps),
     };
-    const cext::KernelTable* kernels = active_kernels.load(std::memory_order_acquire);
+    const cext::KernelTable& kernels = cext::dispatch::active();
     if (!run_without_gil(module, [&](cext::CancelToken& token) {
-            return kernels->diffusion(kernel_args, num_threads, token);
+            return cext::diffusion(kernels, kernel_args, num_threads, token);
         })) {
         return nullptr;
     }
@@ -743,25 +370,35 @@ PyDoc_STRVAR(build_info_doc,
 "version and default thread count, and the compiler.");
 
 PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
-    int count = 0;
-    const cext::KernelTable* const* tables = cext::compiled_kernels(&count);
-    Ref compiled = Ref::steal(PyTuple_New(count));
+    // Lowest first, so that the last supported path is the best one.
+    Ref compiled = Ref::steal(PyList_New(0));
     Ref supported = Ref::steal(PyList_New(0));
     if (!compiled || !supported) {
         return nullptr;
     }
-    for (int i = 0; i < count; ++i) {
-        PyObject* name = PyUnicode_FromString(tables[i]->name);
-        if (name == nullptr) {
-            return nullptr;
-        }
-        PyTuple_SET_ITEM(compiled.get(), i, name);
-        if (cext::cpu_supports(*tables[i]) && PyList_Append(supported.get(), name) < 0) {
+    for (const cext::KernelTable* table : cext::dispatch::compiled()) {
+        Ref name = Ref::steal(PyUnicode_FromString(table->name));
+        if (!name || PyList_Insert(compiled.get(), 0, name.get()) < 0 ||
+            (cext::dispatch::supported(*table) && PyList_Insert(supported.get(), 0, name.get()) < 0)) {
             return nullptr;
         }
     }
+    Ref compiled_tuple = Ref::steal(PyList_AsTuple(compiled.get()));
     Ref supported_tuple = Ref::steal(PyList_AsTuple(supported.get()));
-    if (!supported_tuple) {
+    if (!compiled_tuple || !supported_tuple) {
+        return nullptr;
+    }
+    const cext::CacheSizes& caches = cext::cache_sizes();
+    const cext::DiffusionTuning& tuning = cext::diffusion_tuning();
+    Ref cache_info = Ref::steal(Py_BuildValue("{s:n, s:n, s:n, s:s}", "l1d", static_cast<Py_ssize_t>(caches.l1d),
+                                              "l2", static_cast<Py_ssize_t>(caches.l2), "l3",
+                                              static_cast<Py_ssize_t>(caches.l3), "source", caches.source));
+    Ref tuning_info = Ref::steal(Py_BuildValue(
+        "{s:n, s:s, s:n, s:s}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes), "stream_source",
+        tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache", "tile_bytes",
+        static_cast<Py_ssize_t>(tuning.tile_bytes), "tile_source",
+        tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache"));
+    if (!cache_info || !tuning_info) {
         return nullptr;
     }
 #ifdef _OPENMP
@@ -788,17 +425,19 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
 #else
     PyObject* native = Py_False;
 #endif
-    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s}",
-                         "simd", active_kernels.load()->name,
+    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}",
+                         "simd", cext::dispatch::active().name,
                          "native_build", native,
-                         "simd_compiled", compiled.get(),
+                         "simd_compiled", compiled_tuple.get(),
                          "simd_supported", supported_tuple.get(),
                          "openmp", openmp_version ? Py_True : Py_False,
                          "openmp_version", openmp_version,
                          "max_threads", max_threads,
                          "num_procs", num_procs,
                          "compiler", compiler,
-                         "numpy_build_api", NPY_FEATURE_VERSION_STRING);
+                         "numpy_build_api", NPY_FEATURE_VERSION_STRING,
+                         "caches", cache_info.get(),
+                         "diffusion_tuning", tuning_info.get());
 }
 
 PyDoc_STRVAR(set_simd_doc,
@@ -818,13 +457,13 @@ PyObject* set_simd(PyObject* /*module*/, PyObject* arg) {
     if (name == nullptr) {
         return nullptr;
     }
-    const cext::KernelTable* table = find_kernels(name);
-    if (table == nullptr || !cext::cpu_supports(*table)) {
+    const cext::KernelTable* table = cext::dispatch::find(name);
+    if (table == nullptr || !cext::dispatch::supported(*table)) {
         PyErr_Format(PyExc_ValueError, "_set_simd(): SIMD path %R is %s", arg,
                      table == nullptr ? "not compiled into this build" : "not supported by this CPU");
         return nullptr;
     }
-    return PyUnicode_FromString(active_kernels.exchange(table)->name);
+    return PyUnicode_FromString(cext::dispatch::use(*table).name);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -842,25 +481,6 @@ PyMethodDef methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
-// Picks the kernels: the best this CPU supports, or the lower path named by CEXT_SIMD.
-int select_kernels() {
-    const cext::KernelTable* best = best_kernels();
-    const char* requested = std::getenv("CEXT_SIMD");
-    if (requested == nullptr || *requested == '\0') {
-        active_kernels.store(best);
-        return 0;
-    }
-    const cext::KernelTable* table = find_kernels(requested);
-    if (table == nullptr || !cext::cpu_supports(*table)) {
-        active_kernels.store(best);
-        return PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "CEXT_SIMD=%s is %s; using '%s'", requested,
-                                table == nullptr ? "not compiled into this build" : "not supported by this CPU",
-                                best->name);
-    }
-    active_kernels.store(table);
-    return 0;
-}
-
 int exec_module(PyObject* module) {
     if (PyArray_ImportNumPyAPI() < 0) {
         return -1;
@@ -875,7 +495,13 @@ int exec_module(PyObject* module) {
     if (PyErr_Occurred()) {
         return -1;
     }
-    return select_kernels();
+    // The best kernels this CPU supports, or the lower path CEXT_SIMD names.
+    const cext::dispatch::Selection chosen = cext::dispatch::select_from_environment();
+    if (chosen.problem != nullptr) {
+        return PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "CEXT_SIMD=%s is %s; using '%s'", chosen.requested,
+                                chosen.problem, chosen.table->name);
+    }
+    return 0;
 }
 
 PyModuleDef_Slot slots[] = {

@@ -1,12 +1,8 @@
-// Kernels for x86-64 CPUs with AVX-512F. Built with -mavx512f.
-#include "cext/kernels.hpp"
-#include "cext/simd.hpp"
+// Kernels for x86-64 CPUs with AVX-512F (8 doubles per vector, mask registers). setup.py compiles this file with
+// -mavx512f, never with -mfma: a fused multiply-add rounds differently from the reference arithmetic.
+#define CEXT_ISA avx512
+#include "cext/kernel_table.hpp"
 
-namespace cext {
-
-const KernelTable& kernels_avx512() noexcept {
-    static const KernelTable table{"avx512", &escape_counts<simd::AVX512>, &diffusion<simd::AVX512>};
-    return table;
-}
-
-}  // namespace cext
+namespace cext::avx512 {
+extern const KernelTable kernel_table = make_kernel_table<simd::AVX512>("avx512", kAvx2 | kAvx512f);
+}  // namespace cext::avx512

@@ -1,18 +1,11 @@
-// Kernels for any CPU of the target architecture: SSE2 on x86-64, plain C++ elsewhere.
-#include "cext/kernels.hpp"
-#include "cext/simd.hpp"
+// Kernels for any CPU of the target architecture: SSE2 on x86-64 (every x86-64 CPU has it), plain C++ elsewhere.
+#define CEXT_ISA baseline
+#include "cext/kernel_table.hpp"
 
-namespace cext {
-
+namespace cext::baseline {
 #if defined(CEXT_X86)
-using BaselineSimd = simd::SSE2;
+extern const KernelTable kernel_table = make_kernel_table<simd::SSE2>("baseline", kNoFeatures);
 #else
-using BaselineSimd = simd::Scalar;
+extern const KernelTable kernel_table = make_kernel_table<simd::Scalar>("baseline", kNoFeatures);
 #endif
-
-const KernelTable& kernels_baseline() noexcept {
-    static const KernelTable table{"baseline", &escape_counts<BaselineSimd>, &diffusion<BaselineSimd>};
-    return table;
-}
-
-}  // namespace cext
+}  // namespace cext::baseline

@@ -1,9 +1,10 @@
 """The portable build: AVX code must only be reachable through the dispatched AVX2/AVX-512 kernel tables.
 
-The kernels are compiled several times with different -m flags. Inline functions and templates shared between
-those objects are merged by the linker, so a careless build can route baseline callers into an AVX copy and
-crash older CPUs with SIGILL. Disassemble the module and check that every VEX/EVEX-encoded instruction sits in
-a function instantiated for an AVX backend.
+The kernels are compiled several times with different -m flags, each copy in a namespace named after its
+instruction set (cext::avx2, cext::avx512). Inline functions or templates shared between those objects outside
+the namespaces would be merged by the linker, so a careless change could route baseline callers into an AVX copy
+and crash older CPUs with SIGILL. Disassemble the module and check that every VEX/EVEX-encoded instruction sits
+in a function of an AVX namespace.
 """
 
 import platform
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(
     reason="needs an x86-64 objdump",
 )
 
-AVX_OWNER = re.compile(r"AVX2|AVX512|avx2|avx512")
+AVX_OWNER = re.compile(r"\bcext::avx(2|512)::")
 FUNCTION = re.compile(r"^[0-9a-f]+ <(.*)>:$")
 WIDE_REGISTER = re.compile(r"%[yz]mm\d+|%k[0-7]\b")
 

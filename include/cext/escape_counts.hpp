@@ -1,17 +1,9 @@
-// Julia-set escape counts (High Performance Python's `calculate_z`), vectorised across points.
+// Julia-set escape counts, the compute half: one chunk of points on one thread, vectorised across points.
+// (The arithmetic is stated in cext/kernels.hpp; the schedule over threads is in cext/schedule.cpp.)
 //
-// For each point i, with z = zs[i] and c = cs[i] (or the single c):
-//     n = 0
-//     while n < maxiter and zr*zr + zi*zi < 4:
-//         zr, zi = (zr*zr - zi*zi) + cr, (zr*zi + zi*zr) + ci
-//         n += 1
-//     counts[i] = n
-// This is CPython's complex `z*z + c`, evaluated in exactly that order. Results are bit-identical on every SIMD
-// backend and to the scalar loop.
-//
-// Layout: `z` and `c` hold interleaved (real, imag) doubles, C-contiguous; `counts` holds `n` int32.
-// Preconditions: `counts` does not overlap `z` or `c`; 0 <= maxiter.
-// Thread safety: reentrant; uses up to `num_threads` OpenMP threads; the token is polled between chunks.
+// Results are bit-identical on every SIMD backend and to the scalar loop: each lane runs exactly the reference
+// recurrence, and a lane stops counting once its condition fails and never restarts.
+// Layout: `z` and `c` hold interleaved (real, imag) doubles; `counts` holds int32.
 #pragma once
 
 #include <algorithm>
@@ -19,20 +11,10 @@
 #include <cstdint>
 #include <limits>
 
-#include "cext/parallel.hpp"
+#include "cext/isa_namespace.hpp"
+#include "cext/kernels.hpp"
 
-namespace cext {
-
-struct EscapeCountsArgs {
-    const double* z;      // n interleaved complex values
-    const double* c;      // n interleaved complex values, or one when c_is_scalar
-    bool c_is_scalar;
-    std::int32_t* counts;  // n results
-    std::ptrdiff_t n;
-    std::int32_t maxiter;
-};
-
-namespace detail {
+namespace cext::CEXT_ISA {
 
 // Iterations between two cancellation checks (only matters for huge maxiter).
 constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;
@@ -146,10 +128,12 @@ bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_
     const typename S::vec four = S::splat(4.0);
     std::int64_t until_check = kIterationsPerCheck;
     for (;;) {
-        // `|`, not `||`: every slot advances every iteration.
-        const bool busy = advance_slot(s0, four, a, next, end) | advance_slot(s1, four, a, next, end) |
-                          advance_slot(s2, four, a, next, end) | advance_slot(s3, four, a, next, end);
-        if (!busy) {
+        // Four statements, not one `||` chain: every slot must advance every iteration.
+        const bool busy0 = advance_slot(s0, four, a, next, end);
+        const bool busy1 = advance_slot(s1, four, a, next, end);
+        const bool busy2 = advance_slot(s2, four, a, next, end);
+        const bool busy3 = advance_slot(s3, four, a, next, end);
+        if (!(busy0 || busy1 || busy2 || busy3)) {
             return true;
         }
         if (--until_check == 0) {
@@ -161,49 +145,4 @@ bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_
     }
 }
 
-}  // namespace detail
-
-template <class S>
-Status escape_counts(const EscapeCountsArgs& a, int num_threads, CancelToken& cancel) noexcept {
-    if (a.maxiter == 0) {
-        std::fill(a.counts, a.counts + a.n, 0);
-        return Status::ok;
-    }
-    constexpr std::ptrdiff_t chunk = 64 * S::lanes;      // unit of dynamic scheduling
-    const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
-    // Work estimate: most points escape early, so count at most 64 iterations a point.
-    const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
-    [[maybe_unused]] const int threads = std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks);
-
-    std::atomic<int> finished{0};
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-#pragma omp for schedule(dynamic, 1) nowait
-        for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
-            if (!cancel.check()) {
-                detail::escape_range<S>(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
-            }
-        }
-        finished.fetch_add(1, std::memory_order_acq_rel);
-        // One chunk can run for minutes when maxiter is huge. The calling thread must keep polling for Ctrl-C
-        // while other threads finish theirs, instead of waiting deaf at the barrier that ends the region.
-        if (cancel.polls_here()) {
-#ifdef _OPENMP
-            const int team = omp_get_num_threads();
-#else
-            const int team = 1;
-#endif
-            const auto since = std::chrono::steady_clock::now();
-            while (finished.load(std::memory_order_acquire) < team && !cancel.check()) {
-                if (std::chrono::steady_clock::now() - since < std::chrono::milliseconds(2)) {
-                    std::this_thread::yield();  // the usual wait: the others are about to finish
-                } else {
-                    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a long chunk: poll, don't spin
-                }
-            }
-        }
-    }
-    return cancel.cancelled() ? Status::cancelled : Status::ok;
-}
-
-}  // namespace cext
+}  // namespace cext::CEXT_ISA

@@ -1,35 +1,121 @@
-// The kernel table: one instantiation of every SIMD kernel per instruction set, chosen at import time.
+// The kernels' interface: their arguments, the table of per-instruction-set compute functions, and the two entry
+// points the Python glue calls.
 //
-// Each isa_*.cpp file compiles the kernel templates with its own -m flags and exports one table. The glue asks
-// `best_kernels()` for the fastest table this CPU and OS support, and can be told to use a lower one.
+// A kernel has two halves. The *schedule* (how the work is cut into chunks or tiles, the OpenMP team, the
+// cancellation polls) is written once, in cext/schedule.cpp, and compiled for the baseline instruction set. The
+// *compute* (the arithmetic on one chunk or tile) is a template instantiated once per instruction set in its own
+// namespace (cext::baseline, cext::avx2, cext::avx512; see cext/isa_*.cpp) and reached through a KernelTable.
+// Nothing compiled with AVX flags is ever called except through a table the CPU supports.
+//
+// Everything in this header is ISA-neutral: plain types and declarations, no inline code.
 #pragma once
 
-#include "cext/diffusion.hpp"
-#include "cext/escape_counts.hpp"
+#include <cstddef>
+#include <cstdint>
+
 #include "cext/parallel.hpp"
 
 namespace cext {
 
-struct KernelTable {
-    const char* name;  // "baseline", "avx2", "avx512"
-    Status (*escape_counts)(const EscapeCountsArgs&, int num_threads, CancelToken&) noexcept;
-    Status (*diffusion)(const DiffusionArgs&, int num_threads, CancelToken&) noexcept;
+// ---------------------------------------------------------------------------------------------------------------
+// Julia-set escape counts (High Performance Python's `calculate_z`)
+// ---------------------------------------------------------------------------------------------------------------
+//
+// For each point i, with z = z[i] and c = c[i] (or the single c):
+//     n = 0
+//     while n < maxiter and zr*zr + zi*zi < 4:
+//         zr, zi = (zr*zr - zi*zi) + cr, (zr*zi + zi*zr) + ci
+//         n += 1
+//     counts[i] = n
+// This is CPython's complex `z*z + c`, evaluated in exactly that order; every table is bit-identical to it.
+struct EscapeCountsArgs {
+    const double* z;       // n interleaved (real, imag) values, C-contiguous
+    const double* c;       // n interleaved values, or one when c_is_scalar
+    bool c_is_scalar;
+    std::int32_t* counts;  // n results; must not overlap z or c
+    std::ptrdiff_t n;
+    std::int32_t maxiter;  // >= 0
 };
 
-// Tables compiled into this build, lowest first; entries the CPU cannot run are still listed.
-// `count` receives the number of entries.
-const KernelTable* const* compiled_kernels(int* count) noexcept;
+// ---------------------------------------------------------------------------------------------------------------
+// Explicit steps of the 2-D diffusion equation (5-point stencil)
+// ---------------------------------------------------------------------------------------------------------------
+//
+// One step, for every cell, summed left to right:
+//     lap = in[i+1][j] + in[i-1][j] + in[i][j+1] + in[i][j-1] - 4*in[i][j]
+//     out[i][j] = in[i][j] + (D*dt) * lap
+// Boundary::fixed    border cells are copied from `in` (held constant).
+// Boundary::periodic every cell uses wrap-around neighbours (High Performance Python's np.roll version).
+enum class Boundary { fixed, periodic };
 
-// True if this CPU and operating system can run the table's instructions.
-bool cpu_supports(const KernelTable& table) noexcept;
+struct DiffusionArgs {
+    const double* grid;  // rows x cols, C-contiguous; never written
+    double* out;         // rows x cols; must not overlap grid
+    std::ptrdiff_t rows;
+    std::ptrdiff_t cols;
+    double D_dt;         // D * dt, computed by the caller exactly as the formula states
+    Boundary boundary;
+    std::int64_t steps;  // >= 0
+};
 
-// Per instruction set; defined in isa_<name>.cpp.
-const KernelTable& kernels_baseline() noexcept;
-#if defined(CEXT_HAVE_AVX2)
-const KernelTable& kernels_avx2() noexcept;
-#endif
-#if defined(CEXT_HAVE_AVX512)
-const KernelTable& kernels_avx512() noexcept;
-#endif
+// The whole grid, as the compute functions see it.
+struct DiffusionGrid {
+    std::ptrdiff_t rows, cols;
+    double D_dt;
+    Boundary boundary;
+};
+
+// Rows [r0, r1) x columns [c0, c1) of the grid.
+struct Tile {
+    std::ptrdiff_t r0, r1, c0, c1;
+};
+
+// A thread's two scratch buffers for advancing one tile several steps: each holds the tile widened by its halo,
+// `stride` doubles per row.
+struct TileBuffers {
+    double* first;
+    double* second;
+    std::ptrdiff_t stride;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-instruction-set compute functions
+// ---------------------------------------------------------------------------------------------------------------
+
+// CPU features a table may require (a bit set; see cext/dispatch.cpp for how they are detected).
+enum CpuFeature : unsigned {
+    kNoFeatures = 0,
+    kAvx2 = 1u << 0,
+    kAvx512f = 1u << 1,
+};
+
+struct KernelTable {
+    const char* name;             // "baseline", "avx2", "avx512": also the value CEXT_SIMD takes
+    unsigned required_features;   // CpuFeature bits the CPU and OS must support
+    int lanes;                    // doubles per vector
+
+    // Escape counts of points [begin, end). Returns false if cancelled (counts then unspecified).
+    bool (*escape_range)(const EscapeCountsArgs&, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken&);
+
+    // One step of rows [first_row, last_row) from `src` to `dst`; `stream` writes with non-temporal stores.
+    void (*diffusion_rows)(const DiffusionGrid&, const double* src, double* dst, std::ptrdiff_t first_row,
+                           std::ptrdiff_t last_row, bool stream);
+
+    // `depth` steps of `tile` from `src` into `dst`, through `buffers` (each at least (tile height + 2 depth) x
+    // stride doubles, stride >= tile width + 2 depth). Only the tile's own cells of `dst` are written.
+    void (*diffusion_tile)(const DiffusionGrid&, const double* src, double* dst, const TileBuffers& buffers,
+                           const Tile& tile, int depth, bool stream);
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points (cext/schedule.cpp)
+// ---------------------------------------------------------------------------------------------------------------
+//
+// Both are reentrant, use up to `num_threads` OpenMP threads (0: the OpenMP default), poll `cancel` per chunk
+// or tile, and never throw.
+Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& args, int num_threads,
+                     CancelToken& cancel) noexcept;
+Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads,
+                 CancelToken& cancel) noexcept;
 
 }  // namespace cext

@@ -4,17 +4,14 @@
 // cancellation flag (a relaxed atomic load); the thread that called the kernel additionally runs the caller's
 // `poll` callback at most every `poll_interval`. The Python glue passes a callback that briefly re-acquires the
 // GIL to run PyErr_CheckSignals(), which is how Ctrl-C interrupts a long call. Kernels never see Python.
+//
+// Everything here is compiled once, for the baseline instruction set (cext/parallel.cpp): the per-ISA kernel
+// objects only call CancelToken::check().
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstddef>
 #include <thread>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace cext {
 
@@ -33,27 +30,10 @@ public:
     bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
 
     // True on the thread that created the token, the only one that runs the poll callback.
-    bool polls_here() const noexcept { return poll_ != nullptr && std::this_thread::get_id() == owner_; }
+    bool polls_here() const noexcept;
 
     // Called by any thread between chunks of work. Returns true once the work should stop.
-    bool check() noexcept {
-        if (cancelled()) {
-            return true;
-        }
-        if (poll_ == nullptr || std::this_thread::get_id() != owner_) {
-            return false;
-        }
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_poll_ < poll_interval) {
-            return false;
-        }
-        last_poll_ = now;
-        if (poll_(context_)) {
-            cancelled_.store(true, std::memory_order_relaxed);
-            return true;
-        }
-        return false;
-    }
+    bool check() noexcept;
 
     static constexpr std::chrono::milliseconds poll_interval{20};
 
@@ -69,15 +49,26 @@ private:
 // caller's num_threads (0: the OpenMP default, which honours OMP_NUM_THREADS and omp_set_num_threads()).
 // Small calls run on the calling thread alone: waking a team costs microseconds, and far more when the machine
 // is oversubscribed and a team member must wait for a core.
-inline int thread_count(int requested, double work, double min_work_per_thread) noexcept {
-#ifdef _OPENMP
-    const int wanted = requested > 0 ? requested : omp_get_max_threads();
-#else
-    const int wanted = 1;
-    (void)requested;
-#endif
-    const double useful = work / min_work_per_thread;
-    return useful < 2.0 ? 1 : static_cast<int>(std::min<double>(wanted, useful));
-}
+int thread_count(int requested, double work, double min_work_per_thread) noexcept;
+
+// Marks the end of a share of work inside a parallel region, so that the calling thread can keep answering
+// Ctrl-C while the rest of the team finishes theirs: OpenMP's own barrier would leave it waiting deaf behind a
+// chunk that may run for minutes. Every team member calls `arrive_and_wait()` once per phase (a worksharing
+// loop); only the thread that polls waits here, and it returns when all have arrived or the work is cancelled.
+// Phases are counted, so one object serves a whole series of rounds.
+class TeamProgress {
+public:
+    explicit TeamProgress(CancelToken& cancel) : cancel_(cancel) {}
+    void arrive_and_wait(int team, long long phase) noexcept;
+
+private:
+    CancelToken& cancel_;
+    std::atomic<long long> arrivals_{0};
+};
+
+// The calling thread's index in the current OpenMP team and the team's size (0 and 1 outside a region or in a
+// build without OpenMP).
+int team_member() noexcept;
+int team_size() noexcept;
 
 }  // namespace cext

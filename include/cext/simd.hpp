@@ -14,7 +14,12 @@
 //
 // The files that instantiate a backend are compiled with the matching -m flags; nothing here checks the CPU.
 // Arithmetic exactness relies on -ffp-contract=off (no FMA contraction) and SSE2 (not x87) floating point.
+//
+// Included only by per-instruction-set code: everything lands in the namespace that CEXT_ISA names, so the
+// copies compiled with different flags never share a symbol.
 #pragma once
+
+#include "cext/isa_namespace.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +29,7 @@
 #include <immintrin.h>
 #endif
 
-namespace cext::simd {
+namespace cext::CEXT_ISA::simd {
 
 // Portable fallback: one lane of plain C++ arithmetic. Used on every non-x86 target.
 struct Scalar {
@@ -171,4 +176,4 @@ struct AVX512 {
 };
 #endif
 
-}  // namespace cext::simd
+}  // namespace cext::CEXT_ISA::simd

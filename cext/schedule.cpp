@@ -1,0 +1,216 @@
+// The kernels' schedules: how each call is cut into chunks or tiles and spread over an OpenMP team, and how the
+// team answers cancellation. Written once for every instruction set; the arithmetic on each piece runs through
+// the KernelTable passed in. Compiled for the baseline instruction set only.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include "cext/kernels.hpp"
+#include "cext/tuning.hpp"
+
+namespace cext {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scratch memory
+// ---------------------------------------------------------------------------------------------------------------
+
+struct AlignedDelete {
+    std::align_val_t alignment{64};
+    void operator()(double* p) const { ::operator delete[](p, alignment); }
+};
+using AlignedBuffer = std::unique_ptr<double[], AlignedDelete>;
+
+// Buffers of 4 MiB and more are 2 MiB-aligned and advised to use transparent huge pages, as NumPy does for its
+// own arrays: faulting a fresh scratch grid in 4 KiB pages took longer than several steps of computation on it
+// (32 MiB: 16 ms, against 4 ms with huge pages, on a 2-core cloud VM).
+AlignedBuffer allocate_doubles(std::size_t count) {
+    const std::size_t bytes = count * sizeof(double);
+    const bool large = bytes >= (std::size_t{4} << 20);
+    const std::align_val_t alignment{large ? std::size_t{2} << 20 : 64};
+    AlignedBuffer buffer(static_cast<double*>(::operator new[](bytes, alignment)), AlignedDelete{alignment});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (large) {
+        madvise(buffer.get(), bytes, MADV_HUGEPAGE);  // advice only: ignoring failure is correct
+    }
+#endif
+    return buffer;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Diffusion: the plan of one call
+// ---------------------------------------------------------------------------------------------------------------
+
+// Steps advanced per tile visit (the halo depth) in multi-step calls. Each round reads and writes the grid once
+// for `depth` steps, so memory traffic falls by that factor, while the halo recomputed around a tile grows with
+// it; 8 balances the two for the tiles below.
+constexpr int kMaxDepth = 8;
+// Widest tile: rows of 512 doubles (4 KiB) keep every buffer row's loads in whole cache lines and leave room
+// for tall tiles within the L2 budget.
+constexpr std::ptrdiff_t kMaxTileWidth = 512;
+
+// How a call is cut into work items. Every item is a tile of the grid; with depth 1 a tile spans whole rows (a
+// band) and is stepped straight from grid to grid, otherwise it is advanced `depth` steps in a thread's buffers.
+struct Plan {
+    int depth;                        // steps per round
+    std::ptrdiff_t tile_height;       // rows per tile
+    std::ptrdiff_t tile_width;        // columns per tile
+    std::ptrdiff_t tiles_down;        // tiles per column of tiles
+    std::ptrdiff_t tiles_across;      // tiles per row of tiles
+    std::ptrdiff_t buffer_stride;     // doubles per buffer row (0 when depth == 1: no buffers)
+    std::ptrdiff_t buffer_rows;       // rows per buffer
+
+    std::ptrdiff_t tiles() const { return tiles_down * tiles_across; }
+    std::size_t buffer_doubles() const { return static_cast<std::size_t>(buffer_rows * buffer_stride); }
+    Tile tile(std::ptrdiff_t t, std::ptrdiff_t rows, std::ptrdiff_t cols) const {
+        const std::ptrdiff_t r0 = t / tiles_across * tile_height, c0 = t % tiles_across * tile_width;
+        return Tile{r0, std::min(rows, r0 + tile_height), c0, std::min(cols, c0 + tile_width)};
+    }
+};
+
+Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads,
+                    std::size_t tile_bytes) {
+    Plan p{};
+    p.depth = static_cast<int>(std::min<std::int64_t>(steps, kMaxDepth));
+    const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;
+    if (p.depth == 1) {
+        // Bands of ~256k cells, at least 8 per thread for balance and prompt cancellation.
+        const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / cols);
+        p.tile_height = std::min(by_work, std::max<std::ptrdiff_t>(1, (fair_share + 7) / 8));
+        p.tile_width = cols;
+    } else {
+        const std::ptrdiff_t halo = 2 * p.depth;
+        p.tile_width = std::min(cols, kMaxTileWidth);
+        p.buffer_stride = (p.tile_width + halo + 7) / 8 * 8;  // 64-byte aligned buffer rows
+        const std::ptrdiff_t budget_rows =
+            static_cast<std::ptrdiff_t>(tile_bytes / (2 * sizeof(double))) / p.buffer_stride - halo;
+        p.tile_height = std::max<std::ptrdiff_t>(p.depth, std::min(budget_rows, fair_share));
+        p.buffer_rows = p.tile_height + halo;
+    }
+    p.tiles_down = (rows + p.tile_height - 1) / p.tile_height;
+    p.tiles_across = (cols + p.tile_width - 1) / p.tile_width;
+    return p;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// Escape counts
+// ---------------------------------------------------------------------------------------------------------------
+
+Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& a, int num_threads,
+                     CancelToken& cancel) noexcept {
+    if (a.maxiter == 0) {
+        std::fill(a.counts, a.counts + a.n, 0);
+        return Status::ok;
+    }
+    const std::ptrdiff_t chunk = 64 * kernels.lanes;  // unit of dynamic scheduling
+    const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
+    // Work estimate: most points escape early, so count at most 64 iterations a point.
+    const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
+    [[maybe_unused]] const int threads =
+        static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks));
+
+    TeamProgress progress(cancel);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+#pragma omp for schedule(dynamic, 1) nowait
+        for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
+            if (!cancel.check()) {
+                kernels.escape_range(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
+            }
+        }
+        progress.arrive_and_wait(team_size(), 0);
+    }
+    return cancel.cancelled() ? Status::cancelled : Status::ok;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Diffusion
+// ---------------------------------------------------------------------------------------------------------------
+
+Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_threads, CancelToken& cancel) noexcept {
+    const std::ptrdiff_t rows = a.rows, cols = a.cols;
+    if (rows == 0 || cols == 0) {
+        return Status::ok;
+    }
+    const std::size_t cells = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    if (a.steps == 0) {
+        std::memcpy(a.out, a.grid, cells * sizeof(double));
+        return Status::ok;
+    }
+    const DiffusionTuning& tuning = diffusion_tuning();
+    const double work = static_cast<double>(cells) * static_cast<double>(a.steps);
+    const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 16), rows));
+    const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes);
+    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
+    const std::int64_t rounds = a.steps / plan.depth + (a.steps % plan.depth != 0);  // no overflow at INT64_MAX
+    const int last_depth = static_cast<int>(a.steps - (rounds - 1) * plan.depth);
+    const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
+
+    AlignedBuffer scratch, buffers;
+    try {
+        if (rounds > 1) {
+            scratch = allocate_doubles(cells);
+        }
+        if (plan.buffer_doubles() > 0) {
+            buffers = allocate_doubles(2 * plan.buffer_doubles() * static_cast<std::size_t>(threads));
+        }
+    } catch (const std::bad_alloc&) {
+        return Status::no_memory;
+    }
+    const DiffusionGrid grid{rows, cols, a.D_dt, a.boundary};
+
+    TeamProgress progress(cancel);
+    bool stop[2] = {false, false};  // per round parity: leave after this round (shared)
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        const std::size_t me = static_cast<std::size_t>(team_member());
+        const std::size_t size = plan.buffer_doubles();
+        const TileBuffers mine{buffers ? buffers.get() + 2 * me * size : nullptr,
+                               buffers ? buffers.get() + (2 * me + 1) * size : nullptr, plan.buffer_stride};
+        const double* src = a.grid;
+        // Rounds alternate between `out` and `scratch` so that the last one lands in `out`. Every thread runs
+        // every round (worksharing constructs must be met by the whole team); cancelled tiles are skipped.
+        for (std::int64_t r = 0; r < rounds; ++r) {
+            double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
+            const int depth = r == rounds - 1 ? last_depth : plan.depth;
+#pragma omp for schedule(dynamic, 1) nowait
+            for (std::ptrdiff_t t = 0; t < plan.tiles(); ++t) {
+                if (cancel.check()) {
+                    continue;
+                }
+                const Tile tile = plan.tile(t, rows, cols);
+                if (plan.depth == 1) {
+                    kernels.diffusion_rows(grid, src, dst, tile.r0, tile.r1, stream);
+                } else {
+                    kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream);
+                }
+            }
+            src = dst;
+            // Once cancelled, leave rather than meet the remaining rounds' barriers (a billion steps would take
+            // minutes). The calling thread polls while the others finish their tiles, and publishes the decision
+            // for the round before the barrier; everyone reads it after. Its slot is written again two rounds
+            // later, after the next barrier, which every reader has reached.
+            progress.arrive_and_wait(team_size(), r);
+            if (cancel.polls_here()) {
+                stop[r & 1] = cancel.cancelled();
+            }
+#pragma omp barrier
+            if (stop[r & 1]) {
+                break;
+            }
+        }
+    }
+    return cancel.cancelled() ? Status::cancelled : Status::ok;
+}
+
+}  // namespace cext

@@ -1,0 +1,32 @@
+// What the machine reports about its caches, and the decisions the diffusion kernel takes from it.
+//
+// Nothing here is a constant tuned to one CPU: sizes are read at run time (Linux sysfs, then sysconf, then the
+// platform's own query) and every decision can be overridden by an environment variable, read once at import:
+//     CEXT_STREAM_BYTES   grids at least this large are written with non-temporal stores
+//     CEXT_TILE_BYTES     per-thread budget for the two tile buffers of multi-step diffusion
+// cext.show_config() prints the sizes, where they came from, and the decisions.
+#pragma once
+
+#include <cstddef>
+
+namespace cext {
+
+struct CacheSizes {
+    std::size_t l1d;     // bytes per core
+    std::size_t l2;      // bytes per core
+    std::size_t l3;      // bytes, the last-level cache shared by the cores (0 if there is none)
+    const char* source;  // "sysfs", "sysconf", "sysctl" or "assumed"
+};
+
+struct DiffusionTuning {
+    std::size_t stream_bytes;  // grids of at least this many bytes are streamed to memory
+    std::size_t tile_bytes;    // per-thread budget for the two tile buffers
+    bool stream_from_env;      // true where the environment overrode the decision
+    bool tile_from_env;
+};
+
+// Read once; safe to call from any thread.
+const CacheSizes& cache_sizes() noexcept;
+const DiffusionTuning& diffusion_tuning() noexcept;
+
+}  // namespace cext
