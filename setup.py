@@ -140,7 +140,7 @@ class BuildExt(build_ext):
 # The kernels without the Python glue, compiled for the baseline instruction set (the C++ kernel tests in
 # tests/cpp build the same list).
 KERNEL_SOURCES = ["cext/schedule.cpp", "cext/parallel.cpp", "cext/dispatch.cpp", "cext/tuning.cpp",
-                  "cext/isa_baseline.cpp"]
+                  "cext/self_check.cpp", "cext/isa_baseline.cpp"]
 HEADERS = [os.path.join("include", "cext", name) for name in os.listdir(os.path.join("include", "cext"))]
 HEADERS += [os.path.join("cext", name) for name in os.listdir("cext") if name.endswith(".hpp")]
 

@@ -495,6 +495,14 @@ int exec_module(PyObject* module) {
     if (PyErr_Occurred()) {
         return -1;
     }
+    for (const cext::KernelTable* table : cext::dispatch::compiled()) {
+        if (cext::dispatch::supported(*table) && !cext::computes_reference_arithmetic(*table)) {
+            PyErr_Format(PyExc_ImportError,
+                         "cext: the '%s' kernels do not round like the reference arithmetic: this build fuses "
+                         "multiplies and adds; rebuild with -ffp-contract=off (setup.py adds it)", table->name);
+            return -1;
+        }
+    }
     // The best kernels this CPU supports, or the lower path CEXT_SIMD names.
     const cext::dispatch::Selection chosen = cext::dispatch::select_from_environment();
     if (chosen.problem != nullptr) {

@@ -1,0 +1,252 @@
+// Tests of the C++ kernels alone, with no Python involved: every compiled table this CPU supports against the
+// scalar reference loops, on the julia1 grid, special values, every tail length, and multi-step diffusion over
+// several tiles with both boundaries, on 1 and 2 threads.
+//
+// The references round every operation on its own through `volatile`, so they are immune to floating-point
+// contraction: a kernel build that fuses multiplies and adds (GCC's default on aarch64) fails here instead of
+// agreeing with a reference that fused the same way. Built and run by tests/cpp/build.py (natively, or for
+// aarch64 under qemu); prints one line per check and "N passed, N failed".
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cext/dispatch.hpp"
+#include "cext/kernels.hpp"
+
+namespace {
+
+int passed = 0, failed = 0;
+
+void expect(bool ok, const std::string& what) {
+    ++(ok ? passed : failed);
+    if (!ok) {
+        std::printf("FAILED %s\n", what.c_str());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// References
+// ---------------------------------------------------------------------------------------------------------------
+
+std::int32_t reference_escape(double zr, double zi, double cr, double ci, std::int32_t maxiter) {
+    std::int32_t n = 0;
+    for (;;) {
+        volatile double zr2 = zr * zr;
+        volatile double zi2 = zi * zi;
+        volatile double norm = zr2 + zi2;
+        if (!(n < maxiter && norm < 4.0)) {
+            return n;
+        }
+        volatile double re = zr2 - zi2;
+        volatile double t1 = zr * zi;
+        volatile double t2 = zi * zr;
+        volatile double im = t1 + t2;
+        zr = re + cr;
+        zi = im + ci;
+        ++n;
+    }
+}
+
+double reference_cell(double down, double up, double right, double left, double mid, double D_dt) {
+    volatile double sum = down + up;
+    sum = sum + right;
+    sum = sum + left;
+    volatile double four_mid = 4.0 * mid;
+    volatile double lap = sum - four_mid;
+    volatile double change = D_dt * lap;
+    return mid + change;
+}
+
+void reference_step(const std::vector<double>& in, std::vector<double>& out, std::ptrdiff_t rows,
+                    std::ptrdiff_t cols, double D_dt, cext::Boundary boundary) {
+    const auto at = [&](std::ptrdiff_t i, std::ptrdiff_t j) {
+        return in[static_cast<std::size_t>(((i % rows + rows) % rows) * cols + (j % cols + cols) % cols)];
+    };
+    for (std::ptrdiff_t i = 0; i < rows; ++i) {
+        for (std::ptrdiff_t j = 0; j < cols; ++j) {
+            const bool border = i == 0 || j == 0 || i == rows - 1 || j == cols - 1;
+            out[static_cast<std::size_t>(i * cols + j)] =
+                boundary == cext::Boundary::fixed && border
+                    ? at(i, j)
+                    : reference_cell(at(i + 1, j), at(i - 1, j), at(i, j + 1), at(i, j - 1), at(i, j), D_dt);
+        }
+    }
+}
+
+// Same bits, except that every NaN equals every NaN (IEEE leaves payload and sign of a NaN result open).
+bool same(const std::vector<double>& a, const std::vector<double>& b) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!(std::isnan(a[i]) && std::isnan(b[i])) && std::memcmp(&a[i], &b[i], sizeof(double)) != 0) {
+            return false;
+        }
+    }
+    return a.size() == b.size();
+}
+
+// A deterministic, well-mixed sequence in [0, 1) (a 64-bit LCG's top 53 bits).
+struct Sequence {
+    std::uint64_t state;
+    double next() {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<double>(state >> 11) * 0x1.0p-53;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Escape counts
+// ---------------------------------------------------------------------------------------------------------------
+
+std::vector<std::int32_t> run_escape(const cext::KernelTable& k, const std::vector<double>& z,
+                                     const std::vector<double>& c, bool c_is_scalar, std::int32_t maxiter,
+                                     int threads) {
+    std::vector<std::int32_t> counts(z.size() / 2, -1);
+    cext::CancelToken token;
+    const cext::EscapeCountsArgs args{z.data(), c.data(), c_is_scalar, counts.data(),
+                                      static_cast<std::ptrdiff_t>(counts.size()), maxiter};
+    const cext::Status status = cext::escape_counts(k, args, threads, token);
+    expect(status == cext::Status::ok, std::string(k.name) + ": escape_counts status");
+    return counts;
+}
+
+std::vector<std::int32_t> reference_counts(const std::vector<double>& z, const std::vector<double>& c,
+                                           bool c_is_scalar, std::int32_t maxiter) {
+    std::vector<std::int32_t> counts(z.size() / 2);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        const std::size_t ic = c_is_scalar ? 0 : i;
+        counts[i] = reference_escape(z[2 * i], z[2 * i + 1], c[2 * ic], c[2 * ic + 1], maxiter);
+    }
+    return counts;
+}
+
+void test_julia_grid(const cext::KernelTable& k) {
+    // High Performance Python's julia1.py: 1000 x 1000 points, maxiter 300, c = -0.62772 - 0.42193i.
+    const int width = 1000;
+    const double x1 = -1.8, x2 = 1.8, y1 = -1.8, y2 = 1.8;
+    const double x_step = (x2 - x1) / width, y_step = (y1 - y2) / width;
+    std::vector<double> xs, ys;
+    for (double y = y2; y > y1; y += y_step) {
+        ys.push_back(y);
+    }
+    for (double x = x1; x < x2; x += x_step) {
+        xs.push_back(x);
+    }
+    std::vector<double> z;
+    for (double y : ys) {
+        for (double x : xs) {
+            z.push_back(x);
+            z.push_back(y);
+        }
+    }
+    const std::vector<double> c = {-0.62772, -0.42193};
+    const std::vector<std::int32_t> expected = reference_counts(z, c, true, 300);
+    long long expected_sum = 0;
+    for (std::int32_t n : expected) {
+        expected_sum += n;
+    }
+    expect(expected_sum == 33219980, "reference julia1 grid sums to 33219980");
+    for (int threads : {1, 2}) {
+        expect(run_escape(k, z, c, true, 300, threads) == expected,
+               std::string(k.name) + ": julia1 grid, " + std::to_string(threads) + " thread(s)");
+    }
+}
+
+void test_special_values(const cext::KernelTable& k) {
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    const double tiny = std::numeric_limits<double>::denorm_min(), big = std::numeric_limits<double>::max();
+    const double values[] = {0.0, -0.0, 1.0, -2.0, 2.0, 1.9999999999999998, inf, -inf, nan, tiny, -tiny, big, 1e-160,
+                             0.3, -0.75, 0.25};
+    std::vector<double> z, c;
+    for (double a : values) {
+        for (double b : values) {
+            z.insert(z.end(), {a, b});
+            c.insert(c.end(), {b * 0.5, -a * 0.25});
+        }
+    }
+    for (std::int32_t maxiter : {0, 1, 2, 50, 1000}) {
+        expect(run_escape(k, z, c, false, maxiter, 1) == reference_counts(z, c, false, maxiter),
+               std::string(k.name) + ": special values, maxiter " + std::to_string(maxiter));
+    }
+}
+
+void test_tails(const cext::KernelTable& k) {
+    // Every length up to several vectors, so that every partial last vector is seen, with array and scalar c.
+    Sequence random{42};
+    bool ok = true;
+    for (int n = 0; n <= 4 * k.lanes * 4 + 3; ++n) {
+        std::vector<double> z, c;
+        for (int i = 0; i < n; ++i) {
+            z.insert(z.end(), {random.next() * 3 - 1.5, random.next() * 3 - 1.5});
+            c.insert(c.end(), {random.next() - 0.5, random.next() - 0.5});
+        }
+        ok = ok && run_escape(k, z, c, false, 200, 1) == reference_counts(z, c, false, 200);
+        const std::vector<double> scalar = {-0.62772, -0.42193};
+        ok = ok && run_escape(k, z, scalar, true, 200, 2) == reference_counts(z, scalar, true, 200);
+    }
+    expect(ok, std::string(k.name) + ": every tail length, array and scalar c");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Diffusion
+// ---------------------------------------------------------------------------------------------------------------
+
+void test_diffusion(const cext::KernelTable& k, std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps,
+                    cext::Boundary boundary, int threads) {
+    Sequence random{static_cast<std::uint64_t>(rows * 7919 + cols * 104729 + steps)};
+    std::vector<double> grid(static_cast<std::size_t>(rows * cols));
+    for (double& cell : grid) {
+        cell = random.next();
+    }
+    const double D_dt = 0.9 * 0.1;
+    std::vector<double> expected = grid, scratch(grid.size());
+    for (std::int64_t s = 0; s < steps; ++s) {
+        reference_step(expected, scratch, rows, cols, D_dt, boundary);
+        expected.swap(scratch);
+    }
+    std::vector<double> out(grid.size(), -1.0);
+    cext::CancelToken token;
+    const cext::DiffusionArgs args{grid.data(), out.data(), rows, cols, D_dt, boundary, steps};
+    const cext::Status status = cext::diffusion(k, args, threads, token);
+    const std::string what = std::string(k.name) + ": diffusion " + std::to_string(rows) + "x" +
+                             std::to_string(cols) + ", " + std::to_string(steps) + " steps, " +
+                             (boundary == cext::Boundary::fixed ? "fixed" : "periodic") + ", " +
+                             std::to_string(threads) + " thread(s)";
+    expect(status == cext::Status::ok && same(out, expected), what);
+}
+
+}  // namespace
+
+int main() {
+    int tables = 0;
+    for (const cext::KernelTable* table : cext::dispatch::compiled()) {
+        if (!cext::dispatch::supported(*table)) {
+            std::printf("skipped %s: not supported by this CPU\n", table->name);
+            continue;
+        }
+        ++tables;
+        const cext::KernelTable& k = *table;
+        expect(cext::computes_reference_arithmetic(k), std::string(k.name) + ": import-time arithmetic check");
+        test_julia_grid(k);
+        test_special_values(k);
+        test_tails(k);
+        for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
+            for (int threads : {1, 2}) {
+                test_diffusion(k, 1, 1, 3, boundary, threads);
+                test_diffusion(k, 2, 9, 2, boundary, threads);
+                test_diffusion(k, 33, 17, 1, boundary, threads);
+                test_diffusion(k, 40, 1200, 1, boundary, threads);  // bands of whole rows
+                // Several tiles across (columns beyond the widest tile) and down, full and partial rounds.
+                test_diffusion(k, 150, 1100, 8, boundary, threads);
+                test_diffusion(k, 150, 1100, 19, boundary, threads);
+                test_diffusion(k, 9, 700, 5, boundary, threads);
+            }
+        }
+        std::printf("checked %s (%d lanes)\n", k.name, k.lanes);
+    }
+    expect(tables > 0, "at least one kernel table runs on this CPU");
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
