@@ -60,66 +60,66 @@ bool run_without_gil(PyObject* module, Kernel&& kernel) {
 // ---------------------------------------------------------------------------------------------------------------
 
 PyDoc_STRVAR(calculate_z_doc,
-"calculate_z($module, /, maxiter, zs, cs, *, out=None, num_threads=None)\n"
-"--\n"
-"\n"
-"Julia-set escape counts: how many steps of z = z*z + c each point survives.\n"
-"\n"
-"For each point, with z = zs[i] and c = cs[i] (or the scalar cs)::\n"
-"\n"
-"    n = 0\n"
-"    while n < maxiter and zr*zr + zi*zi < 4:\n"
-"        zr, zi = (zr*zr - zi*zi) + cr, (zr*zi + zi*zr) + ci\n"
-"        n += 1\n"
-"\n"
-"exactly as Python's complex arithmetic evaluates ``z*z + c``; the result is\n"
-"bit-identical to that loop, including for NaN and infinite inputs.\n"
-"\n"
-"Parameters\n"
-"----------\n"
-"maxiter : int\n"
-"    Iteration limit, 0 <= maxiter <= 2**31 - 1.\n"
-"zs : array_like of complex\n"
-"    Starting points, any shape; converted to complex128 (a C-contiguous\n"
-"    complex128 array is used without a copy).\n"
-"cs : complex or array_like of complex\n"
-"    The constant c: a scalar used for every point, or an array of zs's shape.\n"
-"out : numpy.ndarray of int32, optional\n"
-"    C-contiguous, writeable array of zs's shape to fill and return.\n"
-"num_threads : int, optional\n"
-"    Most OpenMP threads to use (1 to 1024; small inputs use fewer); None uses\n"
-"    the OpenMP default, which honours OMP_NUM_THREADS and threadpoolctl.\n"
+             "calculate_z($module, /, maxiter, zs, cs, *, out=None, num_threads=None)\n"
+             "--\n"
+             "\n"
+             "Julia-set escape counts: how many steps of z = z*z + c each point survives.\n"
+             "\n"
+             "For each point, with z = zs[i] and c = cs[i] (or the scalar cs)::\n"
+             "\n"
+             "    n = 0\n"
+             "    while n < maxiter and zr*zr + zi*zi < 4:\n"
+             "        zr, zi = (zr*zr - zi*zi) + cr, (zr*zi + zi*zr) + ci\n"
+             "        n += 1\n"
+             "\n"
+             "exactly as Python's complex arithmetic evaluates ``z*z + c``; the result is\n"
+             "bit-identical to that loop, including for NaN and infinite inputs.\n"
+             "\n"
+             "Parameters\n"
+             "----------\n"
+             "maxiter : int\n"
+             "    Iteration limit, 0 <= maxiter <= 2**31 - 1.\n"
+             "zs : array_like of complex\n"
+             "    Starting points, any shape; converted to complex128 (a C-contiguous\n"
+             "    complex128 array is used without a copy).\n"
+             "cs : complex or array_like of complex\n"
+             "    The constant c: a scalar used for every point, or an array of zs's shape.\n"
+             "out : numpy.ndarray of int32, optional\n"
+             "    C-contiguous, writeable array of zs's shape to fill and return.\n"
+             "num_threads : int, optional\n"
+             "    Most OpenMP threads to use (1 to 1024; small inputs use fewer); None uses\n"
+             "    the OpenMP default, which honours OMP_NUM_THREADS and threadpoolctl.\n"
 
-"\n"
-"Returns\n"
-"-------\n"
-"numpy.ndarray of int32\n"
-"    The escape counts, of zs's shape (``out`` when given).\n"
-"\n"
-"Raises\n"
-"------\n"
-"TypeError\n"
-"    An argument of the wrong type or dtype.\n"
-"ValueError\n"
-"    A negative maxiter, mismatched shapes, or an unusable ``out``.\n"
-"OverflowError\n"
-"    maxiter above 2**31 - 1.\n"
-"\n"
-"See Also\n"
-"--------\n"
-"cext.dask.julia_image : Escape counts of an image of any size, block by block.\n"
-"\n"
-"Examples\n"
-"--------\n"
-">>> import numpy as np, cext\n"
-">>> cext.calculate_z(300, np.array([0j, 0.3+0.2j, -1.1+0.25j, 2+0j]), -0.62772-0.42193j)\n"
-"array([300,  49,   3,   0], dtype=int32)\n");
+             "\n"
+             "Returns\n"
+             "-------\n"
+             "numpy.ndarray of int32\n"
+             "    The escape counts, of zs's shape (``out`` when given).\n"
+             "\n"
+             "Raises\n"
+             "------\n"
+             "TypeError\n"
+             "    An argument of the wrong type or dtype.\n"
+             "ValueError\n"
+             "    A negative maxiter, mismatched shapes, or an unusable ``out``.\n"
+             "OverflowError\n"
+             "    maxiter above 2**31 - 1.\n"
+             "\n"
+             "See Also\n"
+             "--------\n"
+             "cext.dask.julia_image : Escape counts of an image of any size, block by block.\n"
+             "\n"
+             "Examples\n"
+             "--------\n"
+             ">>> import numpy as np, cext\n"
+             ">>> cext.calculate_z(300, np.array([0j, 0.3+0.2j, -1.1+0.25j, 2+0j]), -0.62772-0.42193j)\n"
+             "array([300,  49,   3,   0], dtype=int32)\n");
 
 PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
     static const char* const kwlist[] = {"maxiter", "zs", "cs", "out", "num_threads", nullptr};
     PyObject *maxiter_obj, *zs_obj, *cs_obj, *out_obj = Py_None, *threads_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|$OO:calculate_z", const_cast<char**>(kwlist),
-                                     &maxiter_obj, &zs_obj, &cs_obj, &out_obj, &threads_obj)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|$OO:calculate_z", const_cast<char**>(kwlist), &maxiter_obj,
+                                     &zs_obj, &cs_obj, &out_obj, &threads_obj)) {
         return nullptr;
     }
 
@@ -141,7 +141,8 @@ PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
     const int ndim = PyArray_NDIM(zs.array());
     npy_intp* dims = PyArray_DIMS(zs.array());
     const bool c_is_scalar = PyArray_NDIM(cs.array()) == 0;
-    if (!c_is_scalar && !(PyArray_NDIM(cs.array()) == ndim && PyArray_CompareLists(PyArray_DIMS(cs.array()), dims, ndim))) {
+    if (!c_is_scalar &&
+        !(PyArray_NDIM(cs.array()) == ndim && PyArray_CompareLists(PyArray_DIMS(cs.array()), dims, ndim))) {
         PyErr_Format(PyExc_ValueError, "calculate_z(): 'cs' must be a scalar or have the shape of 'zs' %s, got %s",
                      shape_string(ndim, dims).c_str(),
                      shape_string(PyArray_NDIM(cs.array()), PyArray_DIMS(cs.array())).c_str());
@@ -186,75 +187,75 @@ PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
 // ---------------------------------------------------------------------------------------------------------------
 
 PyDoc_STRVAR(evolve_doc,
-"evolve($module, /, grid, out, dt, D=1.0, *, boundary='fixed', steps=1, num_threads=None)\n"
-"--\n"
-"\n"
-"Explicit steps of the 2-D diffusion equation (5-point stencil), written into out.\n"
-"\n"
-"One step, for every cell, summed left to right::\n"
-"\n"
-"    lap = in[i+1][j] + in[i-1][j] + in[i][j+1] + in[i][j-1] - 4*in[i][j]\n"
-"    out[i][j] = in[i][j] + (D*dt) * lap\n"
-"\n"
-"``steps`` steps are advanced from grid into out with temporal blocking;\n"
-"grid is never modified and the result is bit-identical to repeated single\n"
-"steps.\n"
-"\n"
-"Parameters\n"
-"----------\n"
-"grid : array_like of float, 2-D\n"
-"    The current state; converted to float64 (a C-contiguous float64 array\n"
-"    is used without a copy).\n"
-"out : numpy.ndarray of float64\n"
-"    C-contiguous, writeable array of grid's shape that shares no memory with\n"
-"    grid; receives the state after ``steps`` steps.\n"
-"dt : float\n"
-"    Time step.\n"
-"D : float, default 1.0\n"
-"    Diffusion coefficient.\n"
-"boundary : {'fixed', 'periodic'}, default 'fixed'\n"
-"    'fixed' holds the border cells constant; 'periodic' wraps neighbours\n"
-"    around the edges (like numpy.roll).\n"
-"steps : int, default 1\n"
-"    Number of steps to advance (0 copies grid into out).\n"
-"num_threads : int, optional\n"
-"    Most OpenMP threads to use (1 to 1024; small inputs use fewer); None uses\n"
-"    the OpenMP default.\n"
-"\n"
-"Returns\n"
-"-------\n"
-"numpy.ndarray\n"
-"    ``out``.\n"
-"\n"
-"Raises\n"
-"------\n"
-"TypeError\n"
-"    An argument of the wrong type or dtype.\n"
-"ValueError\n"
-"    A grid that is not 2-D, a mismatched or unusable ``out``, an unknown\n"
-"    boundary, or a negative step count.\n"
-"OverflowError\n"
-"    A step count above 2**63 - 1.\n"
-"\n"
-"See Also\n"
-"--------\n"
-"cext.dask.diffuse : Many steps on a chunked grid, with halo exchanges.\n"
-"\n"
-"Examples\n"
-"--------\n"
-">>> import numpy as np, cext\n"
-">>> grid = np.zeros((3, 3)); grid[1, 1] = 1.0\n"
-">>> cext.evolve(grid, np.empty_like(grid), 0.1, boundary='periodic')\n"
-"array([[0. , 0.1, 0. ],\n"
-"       [0.1, 0.6, 0.1],\n"
-"       [0. , 0.1, 0. ]])\n");
+             "evolve($module, /, grid, out, dt, D=1.0, *, boundary='fixed', steps=1, num_threads=None)\n"
+             "--\n"
+             "\n"
+             "Explicit steps of the 2-D diffusion equation (5-point stencil), written into out.\n"
+             "\n"
+             "One step, for every cell, summed left to right::\n"
+             "\n"
+             "    lap = in[i+1][j] + in[i-1][j] + in[i][j+1] + in[i][j-1] - 4*in[i][j]\n"
+             "    out[i][j] = in[i][j] + (D*dt) * lap\n"
+             "\n"
+             "``steps`` steps are advanced from grid into out with temporal blocking;\n"
+             "grid is never modified and the result is bit-identical to repeated single\n"
+             "steps.\n"
+             "\n"
+             "Parameters\n"
+             "----------\n"
+             "grid : array_like of float, 2-D\n"
+             "    The current state; converted to float64 (a C-contiguous float64 array\n"
+             "    is used without a copy).\n"
+             "out : numpy.ndarray of float64\n"
+             "    C-contiguous, writeable array of grid's shape that shares no memory with\n"
+             "    grid; receives the state after ``steps`` steps.\n"
+             "dt : float\n"
+             "    Time step.\n"
+             "D : float, default 1.0\n"
+             "    Diffusion coefficient.\n"
+             "boundary : {'fixed', 'periodic'}, default 'fixed'\n"
+             "    'fixed' holds the border cells constant; 'periodic' wraps neighbours\n"
+             "    around the edges (like numpy.roll).\n"
+             "steps : int, default 1\n"
+             "    Number of steps to advance (0 copies grid into out).\n"
+             "num_threads : int, optional\n"
+             "    Most OpenMP threads to use (1 to 1024; small inputs use fewer); None uses\n"
+             "    the OpenMP default.\n"
+             "\n"
+             "Returns\n"
+             "-------\n"
+             "numpy.ndarray\n"
+             "    ``out``.\n"
+             "\n"
+             "Raises\n"
+             "------\n"
+             "TypeError\n"
+             "    An argument of the wrong type or dtype.\n"
+             "ValueError\n"
+             "    A grid that is not 2-D, a mismatched or unusable ``out``, an unknown\n"
+             "    boundary, or a negative step count.\n"
+             "OverflowError\n"
+             "    A step count above 2**63 - 1.\n"
+             "\n"
+             "See Also\n"
+             "--------\n"
+             "cext.dask.diffuse : Many steps on a chunked grid, with halo exchanges.\n"
+             "\n"
+             "Examples\n"
+             "--------\n"
+             ">>> import numpy as np, cext\n"
+             ">>> grid = np.zeros((3, 3)); grid[1, 1] = 1.0\n"
+             ">>> cext.evolve(grid, np.empty_like(grid), 0.1, boundary='periodic')\n"
+             "array([[0. , 0.1, 0. ],\n"
+             "       [0.1, 0.6, 0.1],\n"
+             "       [0. , 0.1, 0. ]])\n");
 
 PyObject* evolve(PyObject* module, PyObject* args, PyObject* kwargs) {
     static const char* const kwlist[] = {"grid", "out", "dt", "D", "boundary", "steps", "num_threads", nullptr};
     PyObject *grid_obj, *out_obj, *dt_obj, *D_obj = nullptr, *boundary_obj = nullptr, *steps_obj = nullptr,
-                                            *threads_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|O$OOO:evolve", const_cast<char**>(kwlist), &grid_obj,
-                                     &out_obj, &dt_obj, &D_obj, &boundary_obj, &steps_obj, &threads_obj)) {
+                                           *threads_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|O$OOO:evolve", const_cast<char**>(kwlist), &grid_obj, &out_obj,
+                                     &dt_obj, &D_obj, &boundary_obj, &steps_obj, &threads_obj)) {
         return nullptr;
     }
 
@@ -301,37 +302,37 @@ PyObject* evolve(PyObject* module, PyObject* args, PyObject* kwargs) {
 // ---------------------------------------------------------------------------------------------------------------
 
 PyDoc_STRVAR(fib_doc,
-"fib($module, n, /)\n"
-"--\n"
-"\n"
-"The n-th Fibonacci number as a float (the Cython book's call-overhead benchmark).\n"
-"\n"
-"Computes ``a, b = 0.0, 1.0`` then ``a, b = a + b, a`` n times and returns a,\n"
-"so large n overflow to inf exactly as the Python loop does.\n"
-"\n"
-"Parameters\n"
-"----------\n"
-"n : int\n"
-"    Non-negative, at most the largest C long.\n"
-"\n"
-"Returns\n"
-"-------\n"
-"float\n"
-"\n"
-"Raises\n"
-"------\n"
-"TypeError\n"
-"    n is not an int.\n"
-"ValueError\n"
-"    n is negative.\n"
-"OverflowError\n"
-"    n does not fit in a C long.\n"
-"\n"
-"Examples\n"
-"--------\n"
-">>> import cext\n"
-">>> cext.fib(90)\n"
-"2.880067194370816e+18\n");
+             "fib($module, n, /)\n"
+             "--\n"
+             "\n"
+             "The n-th Fibonacci number as a float (the Cython book's call-overhead benchmark).\n"
+             "\n"
+             "Computes ``a, b = 0.0, 1.0`` then ``a, b = a + b, a`` n times and returns a,\n"
+             "so large n overflow to inf exactly as the Python loop does.\n"
+             "\n"
+             "Parameters\n"
+             "----------\n"
+             "n : int\n"
+             "    Non-negative, at most the largest C long.\n"
+             "\n"
+             "Returns\n"
+             "-------\n"
+             "float\n"
+             "\n"
+             "Raises\n"
+             "------\n"
+             "TypeError\n"
+             "    n is not an int.\n"
+             "ValueError\n"
+             "    n is negative.\n"
+             "OverflowError\n"
+             "    n does not fit in a C long.\n"
+             "\n"
+             "Examples\n"
+             "--------\n"
+             ">>> import cext\n"
+             ">>> cext.fib(90)\n"
+             "2.880067194370816e+18\n");
 
 // METH_O: one positional argument is the cheapest calling convention CPython offers.
 PyObject* fib(PyObject* /*module*/, PyObject* arg) {
@@ -362,12 +363,12 @@ PyObject* fib(PyObject* /*module*/, PyObject* arg) {
 // ---------------------------------------------------------------------------------------------------------------
 
 PyDoc_STRVAR(build_info_doc,
-"_build_info($module, /)\n"
-"--\n"
-"\n"
-"How this module was built and what it runs on: a dict with the active SIMD\n"
-"path, the paths compiled in and supported by this CPU, OpenMP support,\n"
-"version and default thread count, and the compiler.");
+             "_build_info($module, /)\n"
+             "--\n"
+             "\n"
+             "How this module was built and what it runs on: a dict with the active SIMD\n"
+             "path, the paths compiled in and supported by this CPU, OpenMP support,\n"
+             "version and default thread count, and the compiler.");
 
 PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     // Lowest first, so that the last supported path is the best one.
@@ -390,14 +391,14 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     }
     const cext::CacheSizes& caches = cext::cache_sizes();
     const cext::DiffusionTuning& tuning = cext::diffusion_tuning();
-    Ref cache_info = Ref::steal(Py_BuildValue("{s:n, s:n, s:n, s:s}", "l1d", static_cast<Py_ssize_t>(caches.l1d),
-                                              "l2", static_cast<Py_ssize_t>(caches.l2), "l3",
+    Ref cache_info = Ref::steal(Py_BuildValue("{s:n, s:n, s:n, s:s}", "l1d", static_cast<Py_ssize_t>(caches.l1d), "l2",
+                                              static_cast<Py_ssize_t>(caches.l2), "l3",
                                               static_cast<Py_ssize_t>(caches.l3), "source", caches.source));
-    Ref tuning_info = Ref::steal(Py_BuildValue(
-        "{s:n, s:s, s:n, s:s}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes), "stream_source",
-        tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache", "tile_bytes",
-        static_cast<Py_ssize_t>(tuning.tile_bytes), "tile_source",
-        tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache"));
+    Ref tuning_info = Ref::steal(
+        Py_BuildValue("{s:n, s:s, s:n, s:s}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes),
+                      "stream_source", tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache",
+                      "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes), "tile_source",
+                      tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache"));
     if (!cache_info || !tuning_info) {
         return nullptr;
     }
@@ -425,28 +426,21 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
 #else
     PyObject* native = Py_False;
 #endif
-    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}",
-                         "simd", cext::dispatch::active().name,
-                         "native_build", native,
-                         "simd_compiled", compiled_tuple.get(),
-                         "simd_supported", supported_tuple.get(),
-                         "openmp", openmp_version ? Py_True : Py_False,
-                         "openmp_version", openmp_version,
-                         "max_threads", max_threads,
-                         "num_procs", num_procs,
-                         "compiler", compiler,
-                         "numpy_build_api", NPY_FEATURE_VERSION_STRING,
-                         "caches", cache_info.get(),
-                         "diffusion_tuning", tuning_info.get());
+    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}", "simd",
+                         cext::dispatch::active().name, "native_build", native, "simd_compiled", compiled_tuple.get(),
+                         "simd_supported", supported_tuple.get(), "openmp", openmp_version ? Py_True : Py_False,
+                         "openmp_version", openmp_version, "max_threads", max_threads, "num_procs", num_procs,
+                         "compiler", compiler, "numpy_build_api", NPY_FEATURE_VERSION_STRING, "caches",
+                         cache_info.get(), "diffusion_tuning", tuning_info.get());
 }
 
 PyDoc_STRVAR(set_simd_doc,
-"_set_simd($module, name, /)\n"
-"--\n"
-"\n"
-"Switch the kernels to the named SIMD path ('baseline', 'avx2', 'avx512')\n"
-"and return the previous name. For tests and benchmarks; the path must be\n"
-"compiled in and supported by this CPU.");
+             "_set_simd($module, name, /)\n"
+             "--\n"
+             "\n"
+             "Switch the kernels to the named SIMD path ('baseline', 'avx2', 'avx512')\n"
+             "and return the previous name. For tests and benchmarks; the path must be\n"
+             "compiled in and supported by this CPU.");
 
 PyObject* set_simd(PyObject* /*module*/, PyObject* arg) {
     if (!PyUnicode_Check(arg)) {
@@ -473,8 +467,8 @@ PyObject* set_simd(PyObject* /*module*/, PyObject* arg) {
 PyMethodDef methods[] = {
     {"calculate_z", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(calculate_z)),
      METH_VARARGS | METH_KEYWORDS, calculate_z_doc},
-    {"evolve", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(evolve)),
-     METH_VARARGS | METH_KEYWORDS, evolve_doc},
+    {"evolve", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(evolve)), METH_VARARGS | METH_KEYWORDS,
+     evolve_doc},
     {"fib", fib, METH_O, fib_doc},
     {"_build_info", build_info, METH_NOARGS, build_info_doc},
     {"_set_simd", set_simd, METH_O, set_simd_doc},
@@ -499,7 +493,8 @@ int exec_module(PyObject* module) {
         if (cext::dispatch::supported(*table) && !cext::computes_reference_arithmetic(*table)) {
             PyErr_Format(PyExc_ImportError,
                          "cext: the '%s' kernels do not round like the reference arithmetic: this build fuses "
-                         "multiplies and adds; rebuild with -ffp-contract=off (setup.py adds it)", table->name);
+                         "multiplies and adds; rebuild with -ffp-contract=off (setup.py adds it)",
+                         table->name);
             return -1;
         }
     }

@@ -151,9 +151,9 @@ Selection select_from_environment() noexcept {
         return {&best(), nullptr, nullptr};
     }
     const KernelTable* table = find(requested);
-    const char* problem = table == nullptr         ? "not compiled into this build"
-                          : !supported(*table)     ? "not supported by this CPU"
-                                                   : nullptr;
+    const char* problem = table == nullptr     ? "not compiled into this build"
+                          : !supported(*table) ? "not supported by this CPU"
+                                               : nullptr;
     use(problem == nullptr ? *table : best());
     return {&active(), requested, problem};
 }

@@ -10,9 +10,7 @@
 
 namespace cext {
 
-bool CancelToken::polls_here() const noexcept {
-    return poll_ != nullptr && std::this_thread::get_id() == owner_;
-}
+bool CancelToken::polls_here() const noexcept { return poll_ != nullptr && std::this_thread::get_id() == owner_; }
 
 bool CancelToken::check() noexcept {
     if (cancelled()) {

@@ -56,13 +56,12 @@ inline void rename_conversion_error(Arg arg, const char* expected) {
     PyObject *type, *value, *traceback;
     PyErr_Fetch(&type, &value, &traceback);
     PyErr_NormalizeException(&type, &value, &traceback);
-    if (!PyErr_GivenExceptionMatches(type, PyExc_Exception) ||
-        PyErr_GivenExceptionMatches(type, PyExc_MemoryError)) {
+    if (!PyErr_GivenExceptionMatches(type, PyExc_Exception) || PyErr_GivenExceptionMatches(type, PyExc_MemoryError)) {
         PyErr_Restore(type, value, traceback);
         return;
     }
     PyObject* new_type = PyErr_GivenExceptionMatches(type, PyExc_OverflowError) ? PyExc_OverflowError
-                         : PyErr_GivenExceptionMatches(type, PyExc_ValueError) ? PyExc_ValueError
+                         : PyErr_GivenExceptionMatches(type, PyExc_ValueError)  ? PyExc_ValueError
                                                                                 : PyExc_TypeError;
     if (traceback != nullptr) {
         PyException_SetTraceback(value, traceback);
@@ -146,8 +145,7 @@ inline bool to_double(PyObject* obj, Arg arg, double* out) {
                             (PyArray_Check(obj) && PyArray_ISCOMPLEX(reinterpret_cast<PyArrayObject*>(obj)));
     const PyNumberMethods* nb = Py_TYPE(obj)->tp_as_number;
     if (is_complex || nb == nullptr || (nb->nb_float == nullptr && nb->nb_index == nullptr)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a real number, got %s", arg.func, arg.name,
-                     type_name(obj));
+        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a real number, got %s", arg.func, arg.name, type_name(obj));
         return false;
     }
     const double value = PyFloat_AsDouble(obj);
@@ -174,8 +172,8 @@ inline bool to_num_threads(PyObject* obj, Arg arg, int* out) {
         return false;
     }
     if (overflow != 0 || value < 1 || value > kMaxThreads) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be None or an int in [1, %lld], got %S", arg.func,
-                     arg.name, kMaxThreads, obj);
+        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be None or an int in [1, %lld], got %S", arg.func, arg.name,
+                     kMaxThreads, obj);
         return false;
     }
     *out = static_cast<int>(value);
@@ -208,8 +206,7 @@ inline bool to_boundary(PyObject* obj, Arg arg, cext::Boundary* out) {
 // bytes, None, dates and structured data are a TypeError. `ndim` < 0 accepts any dimensionality.
 inline Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const char* expected) {
     if (obj == Py_None || PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected,
-                     type_name(obj));
+        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
         return {};
     }
     Ref found = Ref::steal(PyArray_FromAny(obj, nullptr, 0, 0, 0, nullptr));
@@ -221,13 +218,13 @@ inline Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const c
     const bool numeric = kind == 'b' || kind == 'i' || kind == 'u' || kind == 'f' || kind == 'O' ||
                          (kind == 'c' && typenum == NPY_CDOUBLE);
     if (!numeric) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got an array of dtype %s", arg.func, arg.name,
-                     expected, dtype_string(found.array()).c_str());
+        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got an array of dtype %s", arg.func, arg.name, expected,
+                     dtype_string(found.array()).c_str());
         return {};
     }
     if (ndim >= 0 && PyArray_NDIM(found.array()) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be %d-dimensional, got %d dimensions with shape %s",
-                     arg.func, arg.name, ndim, PyArray_NDIM(found.array()),
+        PyErr_Format(PyExc_ValueError, "%s(): '%s' must be %d-dimensional, got %d dimensions with shape %s", arg.func,
+                     arg.name, ndim, PyArray_NDIM(found.array()),
                      shape_string(PyArray_NDIM(found.array()), PyArray_DIMS(found.array())).c_str());
         return {};
     }
@@ -242,10 +239,10 @@ inline Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const c
 // Validates an output array: exactly `typenum` in native byte order, the given shape, C-contiguous, aligned,
 // writeable. Returns a borrowed pointer, or nullptr with an exception set.
 inline PyArrayObject* as_output_array(PyObject* obj, int typenum, const char* dtype, int ndim, const npy_intp* dims,
-                               Arg arg) {
+                                      Arg arg) {
     if (!PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a numpy.ndarray of dtype %s, got %s", arg.func,
-                     arg.name, dtype, type_name(obj));
+        PyErr_Format(PyExc_TypeError, "%s(): '%s' must be a numpy.ndarray of dtype %s, got %s", arg.func, arg.name,
+                     dtype, type_name(obj));
         return nullptr;
     }
     PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
@@ -293,10 +290,9 @@ inline bool may_share_memory(PyArrayObject* a, PyArrayObject* b) {
 
 // An output must not share memory with an input, either as passed or as converted.
 inline bool check_no_overlap(PyArrayObject* out, PyObject* original, PyArrayObject* converted, Arg out_arg,
-                      const char* input_name) {
+                             const char* input_name) {
     const bool overlap = may_share_memory(out, converted) ||
-                         (PyArray_Check(original) &&
-                          may_share_memory(out, reinterpret_cast<PyArrayObject*>(original)));
+                         (PyArray_Check(original) && may_share_memory(out, reinterpret_cast<PyArrayObject*>(original)));
     if (overlap) {
         PyErr_Format(PyExc_ValueError, "%s(): '%s' must not share memory with '%s'", out_arg.func, out_arg.name,
                      input_name);

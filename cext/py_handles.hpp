@@ -36,7 +36,6 @@ private:
     PyObject* p_ = nullptr;
 };
 
-
 // Releases the GIL for its lifetime. No Python or NumPy API may be used while it is alive, except through
 // check_signals(), which the kernel's cancellation token calls from this same thread.
 class ReleaseGil {

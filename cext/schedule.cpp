@@ -60,13 +60,13 @@ constexpr std::ptrdiff_t kMaxTileWidth = 512;
 // How a call is cut into work items. Every item is a tile of the grid; with depth 1 a tile spans whole rows (a
 // band) and is stepped straight from grid to grid, otherwise it is advanced `depth` steps in a thread's buffers.
 struct Plan {
-    int depth;                        // steps per round
-    std::ptrdiff_t tile_height;       // rows per tile
-    std::ptrdiff_t tile_width;        // columns per tile
-    std::ptrdiff_t tiles_down;        // tiles per column of tiles
-    std::ptrdiff_t tiles_across;      // tiles per row of tiles
-    std::ptrdiff_t buffer_stride;     // doubles per buffer row (0 when depth == 1: no buffers)
-    std::ptrdiff_t buffer_rows;       // rows per buffer
+    int depth;                     // steps per round
+    std::ptrdiff_t tile_height;    // rows per tile
+    std::ptrdiff_t tile_width;     // columns per tile
+    std::ptrdiff_t tiles_down;     // tiles per column of tiles
+    std::ptrdiff_t tiles_across;   // tiles per row of tiles
+    std::ptrdiff_t buffer_stride;  // doubles per buffer row (0 when depth == 1: no buffers)
+    std::ptrdiff_t buffer_rows;    // rows per buffer
 
     std::ptrdiff_t tiles() const { return tiles_down * tiles_across; }
     std::size_t buffer_doubles() const { return static_cast<std::size_t>(buffer_rows * buffer_stride); }
@@ -76,8 +76,7 @@ struct Plan {
     }
 };
 
-Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads,
-                    std::size_t tile_bytes) {
+Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes) {
     Plan p{};
     p.depth = static_cast<int>(std::min<std::int64_t>(steps, kMaxDepth));
     const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;

@@ -98,8 +98,7 @@ bool read_sysctl(CacheSizes& sizes) {
     const auto query = [](const char* name) -> std::size_t {
         std::int64_t value = 0;
         std::size_t length = sizeof value;
-        return sysctlbyname(name, &value, &length, nullptr, 0) == 0 && value > 0 ? static_cast<std::size_t>(value)
-                                                                                 : 0;
+        return sysctlbyname(name, &value, &length, nullptr, 0) == 0 && value > 0 ? static_cast<std::size_t>(value) : 0;
     };
     const std::size_t l2 = query("hw.l2cachesize");
     if (l2 == 0) {

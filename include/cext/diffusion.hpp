@@ -43,8 +43,8 @@ void stencil_segment(const double* up, const double* mid, const double* down, do
     const typename S::vec four = S::splat(4.0);
     for (; j + L <= b; j += L) {
         const typename S::vec centre = S::loadu(mid + j);
-        const typename S::vec sum = S::add(S::add(S::add(S::loadu(down + j), S::loadu(up + j)), S::loadu(mid + j + 1)),
-                                           S::loadu(mid + j - 1));
+        const typename S::vec sum =
+            S::add(S::add(S::add(S::loadu(down + j), S::loadu(up + j)), S::loadu(mid + j + 1)), S::loadu(mid + j - 1));
         const typename S::vec next = S::add(centre, S::mul(k, S::sub(sum, S::mul(four, centre))));
         if (stream) {
             S::stream(out + j, next);
@@ -157,8 +157,7 @@ void diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, cons
             if (g.boundary == Boundary::fixed && !hold_fixed_border(g, i, mid, out, a, b)) {
                 continue;
             }
-            stencil_segment<S>(in_buffer(from, i - 1), mid, in_buffer(from, i + 1), out, a, b, g.D_dt,
-                               stream && last);
+            stencil_segment<S>(in_buffer(from, i - 1), mid, in_buffer(from, i + 1), out, a, b, g.D_dt, stream && last);
         }
     }
     if (stream) {

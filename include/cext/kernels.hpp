@@ -29,8 +29,8 @@ namespace cext {
 //     counts[i] = n
 // This is CPython's complex `z*z + c`, evaluated in exactly that order; every table is bit-identical to it.
 struct EscapeCountsArgs {
-    const double* z;       // n interleaved (real, imag) values, C-contiguous
-    const double* c;       // n interleaved values, or one when c_is_scalar
+    const double* z;  // n interleaved (real, imag) values, C-contiguous
+    const double* c;  // n interleaved values, or one when c_is_scalar
     bool c_is_scalar;
     std::int32_t* counts;  // n results; must not overlap z or c
     std::ptrdiff_t n;
@@ -53,7 +53,7 @@ struct DiffusionArgs {
     double* out;         // rows x cols; must not overlap grid
     std::ptrdiff_t rows;
     std::ptrdiff_t cols;
-    double D_dt;         // D * dt, computed by the caller exactly as the formula states
+    double D_dt;  // D * dt, computed by the caller exactly as the formula states
     Boundary boundary;
     std::int64_t steps;  // >= 0
 };
@@ -90,9 +90,9 @@ enum CpuFeature : unsigned {
 };
 
 struct KernelTable {
-    const char* name;             // "baseline", "avx2", "avx512": also the value CEXT_SIMD takes
-    unsigned required_features;   // CpuFeature bits the CPU and OS must support
-    int lanes;                    // doubles per vector
+    const char* name;            // "baseline", "avx2", "avx512": also the value CEXT_SIMD takes
+    unsigned required_features;  // CpuFeature bits the CPU and OS must support
+    int lanes;                   // doubles per vector
 
     // Escape counts of points [begin, end). Returns false if cancelled (counts then unspecified).
     bool (*escape_range)(const EscapeCountsArgs&, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken&);
@@ -115,8 +115,7 @@ struct KernelTable {
 // or tile, and never throw.
 Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& args, int num_threads,
                      CancelToken& cancel) noexcept;
-Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads,
-                 CancelToken& cancel) noexcept;
+Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads, CancelToken& cancel) noexcept;
 
 // True if the table's diffusion step rounds every operation as the reference does; false means the build fused
 // multiplies and adds (it lost -ffp-contract=off). cext/self_check.cpp; the module refuses to import on false.

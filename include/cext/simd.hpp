@@ -128,8 +128,8 @@ struct AVX2 {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(low));
     }
     static void load_complex(const double* p, vec& re, vec& im) {
-        const vec a = _mm256_loadu_pd(p);      // r0 i0 r1 i1
-        const vec b = _mm256_loadu_pd(p + 4);  // r2 i2 r3 i3
+        const vec a = _mm256_loadu_pd(p);         // r0 i0 r1 i1
+        const vec b = _mm256_loadu_pd(p + 4);     // r2 i2 r3 i3
         const vec lo = _mm256_unpacklo_pd(a, b);  // r0 r2 r1 r3
         const vec hi = _mm256_unpackhi_pd(a, b);  // i0 i2 i1 i3
         re = _mm256_permute4x64_pd(lo, _MM_SHUFFLE(3, 1, 2, 0));

@@ -61,8 +61,8 @@ double reference_cell(double down, double up, double right, double left, double 
     return mid + change;
 }
 
-void reference_step(const std::vector<double>& in, std::vector<double>& out, std::ptrdiff_t rows,
-                    std::ptrdiff_t cols, double D_dt, cext::Boundary boundary) {
+void reference_step(const std::vector<double>& in, std::vector<double>& out, std::ptrdiff_t rows, std::ptrdiff_t cols,
+                    double D_dt, cext::Boundary boundary) {
     const auto at = [&](std::ptrdiff_t i, std::ptrdiff_t j) {
         return in[static_cast<std::size_t>(((i % rows + rows) % rows) * cols + (j % cols + cols) % cols)];
     };
@@ -105,15 +105,15 @@ std::vector<std::int32_t> run_escape(const cext::KernelTable& k, const std::vect
                                      int threads) {
     std::vector<std::int32_t> counts(z.size() / 2, -1);
     cext::CancelToken token;
-    const cext::EscapeCountsArgs args{z.data(), c.data(), c_is_scalar, counts.data(),
-                                      static_cast<std::ptrdiff_t>(counts.size()), maxiter};
+    const cext::EscapeCountsArgs args{
+        z.data(), c.data(), c_is_scalar, counts.data(), static_cast<std::ptrdiff_t>(counts.size()), maxiter};
     const cext::Status status = cext::escape_counts(k, args, threads, token);
     expect(status == cext::Status::ok, std::string(k.name) + ": escape_counts status");
     return counts;
 }
 
-std::vector<std::int32_t> reference_counts(const std::vector<double>& z, const std::vector<double>& c,
-                                           bool c_is_scalar, std::int32_t maxiter) {
+std::vector<std::int32_t> reference_counts(const std::vector<double>& z, const std::vector<double>& c, bool c_is_scalar,
+                                           std::int32_t maxiter) {
     std::vector<std::int32_t> counts(z.size() / 2);
     for (std::size_t i = 0; i < counts.size(); ++i) {
         const std::size_t ic = c_is_scalar ? 0 : i;
@@ -157,8 +157,8 @@ void test_julia_grid(const cext::KernelTable& k) {
 void test_special_values(const cext::KernelTable& k) {
     const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
     const double tiny = std::numeric_limits<double>::denorm_min(), big = std::numeric_limits<double>::max();
-    const double values[] = {0.0, -0.0, 1.0, -2.0, 2.0, 1.9999999999999998, inf, -inf, nan, tiny, -tiny, big, 1e-160,
-                             0.3, -0.75, 0.25};
+    const double values[] = {0.0, -0.0,   1.0, -2.0,  2.0, 1.9999999999999998, inf, -inf, nan, tiny, -tiny,
+                             big, 1e-160, 0.3, -0.75, 0.25};
     std::vector<double> z, c;
     for (double a : values) {
         for (double b : values) {
@@ -210,8 +210,8 @@ void test_diffusion(const cext::KernelTable& k, std::ptrdiff_t rows, std::ptrdif
     cext::CancelToken token;
     const cext::DiffusionArgs args{grid.data(), out.data(), rows, cols, D_dt, boundary, steps};
     const cext::Status status = cext::diffusion(k, args, threads, token);
-    const std::string what = std::string(k.name) + ": diffusion " + std::to_string(rows) + "x" +
-                             std::to_string(cols) + ", " + std::to_string(steps) + " steps, " +
+    const std::string what = std::string(k.name) + ": diffusion " + std::to_string(rows) + "x" + std::to_string(cols) +
+                             ", " + std::to_string(steps) + " steps, " +
                              (boundary == cext::Boundary::fixed ? "fixed" : "periodic") + ", " +
                              std::to_string(threads) + " thread(s)";
     expect(status == cext::Status::ok && same(out, expected), what);
