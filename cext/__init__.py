@@ -10,8 +10,8 @@ The kernels release the GIL and run OpenMP loops: ``num_threads=`` per call, ``O
 larger than one call should hold.
 """
 
+from ._config import show_config
 from ._core import calculate_z, evolve, fib
-from ._config import show_config as show_config  # public: `as` marks the re-export for type checkers
 
-__all__ = ["calculate_z", "evolve", "fib"]
-__version__ = "0.1.0"
+__all__ = ["calculate_z", "evolve", "fib", "show_config"]
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here

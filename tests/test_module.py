@@ -4,17 +4,20 @@ import inspect
 
 import pytest
 from child_process import run_python
+from reference import EXTENSION_FUNCTIONS
 
 import cext
 
 
 def test_exports():
-    assert cext.__all__ == ["calculate_z", "evolve", "fib"]
-    for name in cext.__all__:
+    public = {name for name in dir(cext._core) if not name.startswith("_")}
+    assert set(EXTENSION_FUNCTIONS) == public, "every public function of cext._core is in cext.__all__"
+    assert set(cext.__all__) == public | {"show_config"}
+    for name in EXTENSION_FUNCTIONS:
         assert getattr(cext, name) is getattr(cext._core, name)
 
 
-@pytest.mark.parametrize("name", ["calculate_z", "evolve", "fib"])
+@pytest.mark.parametrize("name", EXTENSION_FUNCTIONS)
 def test_docstrings_start_with_a_summary_and_document_parameters(name):
     doc = inspect.getdoc(getattr(cext, name))
     assert doc.splitlines()[0].strip()
