@@ -27,7 +27,7 @@ _OPENMP_SPECIFICATIONS = {
 
 # Environment variables that change which kernels run or how many threads they use.
 _ENVIRONMENT = ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "OMP_DYNAMIC", "OMP_WAIT_POLICY", "OMP_PROC_BIND",
-                "OMP_PLACES", "CEXT_SIMD")
+                "OMP_PLACES", "CEXT_SIMD", "CEXT_STREAM_BYTES", "CEXT_TILE_BYTES")
 
 
 def _openmp_runtimes() -> list[dict[str, Any]] | str:
@@ -62,6 +62,14 @@ def _config() -> dict[str, Any]:
         "SIMD Extensions": {"active": info["simd"], "compiled": list(info["simd_compiled"]),
                             "supported": list(info["simd_supported"]), "native_build": info["native_build"]},
         "OpenMP": openmp,
+        "Caches": {"l1d_bytes": info["caches"]["l1d"], "l2_bytes": info["caches"]["l2"],
+                   "l3_bytes": info["caches"]["l3"], "source": info["caches"]["source"]},
+        "Diffusion": {
+            "stream_bytes": info["diffusion_tuning"]["stream_bytes"],
+            "stream_bytes_from": info["diffusion_tuning"]["stream_source"],
+            "tile_bytes": info["diffusion_tuning"]["tile_bytes"],
+            "tile_bytes_from": info["diffusion_tuning"]["tile_source"],
+        },
         "Environment": {name: os.environ[name] for name in _ENVIRONMENT if name in os.environ},
         "Python Information": {"path": sys.executable, "version": sys.version.split()[0],
                                "numpy": np.__version__},
@@ -120,8 +128,9 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
 
     Reports the SIMD path in use and the paths compiled in and supported by this CPU, whether the kernels were
     built with OpenMP (the specification version and the runtime library loaded in this process), how many
-    threads a call with ``num_threads=None`` would use from this thread, the compiler, and the environment
-    variables that change any of these. Like ``numpy.show_config()``.
+    threads a call with ``num_threads=None`` would use from this thread, the compiler, the cache sizes the
+    machine reports and what the diffusion kernel decides from them, and the environment variables that change
+    any of these. Like ``numpy.show_config()``.
 
     Parameters
     ----------
@@ -148,6 +157,11 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
     ``OpenMP.default_threads`` is ``omp_get_max_threads()`` in the calling thread. It follows
     ``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits()``; the per-call ``num_threads=`` argument
     overrides it, and small inputs use fewer threads. The list of runtimes needs threadpoolctl.
+
+    ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores (by default 3/4
+    of the last-level cache; ``CEXT_STREAM_BYTES`` overrides it). ``Diffusion.tile_bytes``: each thread's budget
+    for the tile buffers of multi-step calls (3/4 of the L2; ``CEXT_TILE_BYTES``). Results are identical either
+    way; only speed changes.
 
     Examples
     --------
