@@ -9,6 +9,18 @@ from typing import Literal, SupportsIndex, TypedDict
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+class _Caches(TypedDict):
+    l1d: int
+    l2: int
+    l3: int
+    source: str
+
+class _DiffusionTuning(TypedDict):
+    stream_bytes: int
+    stream_source: str
+    tile_bytes: int
+    tile_source: str
+
 class _BuildInfo(TypedDict):
     simd: str
     native_build: bool
@@ -20,6 +32,8 @@ class _BuildInfo(TypedDict):
     num_procs: int
     compiler: str
     numpy_build_api: str
+    caches: _Caches
+    diffusion_tuning: _DiffusionTuning
 
 def calculate_z(
     maxiter: SupportsIndex,

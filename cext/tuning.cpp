@@ -2,6 +2,7 @@
 #include "cext/tuning.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
