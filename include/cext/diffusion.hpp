@@ -30,30 +30,58 @@ inline std::ptrdiff_t wrap(std::ptrdiff_t i, std::ptrdiff_t n) { return ((i % n)
 template <class S>
 void stencil_segment(const double* up, const double* mid, const double* down, double* out, std::ptrdiff_t a,
                      std::ptrdiff_t b, double D_dt, bool stream) {
+    using vec = typename S::vec;
     constexpr std::ptrdiff_t L = S::lanes;
+    const vec k = S::splat(D_dt);
+    const vec four = S::splat(4.0);
+    const auto scalar_cell = [&](std::ptrdiff_t j) {
+        out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
+    };
+    const auto store = [&](std::ptrdiff_t j, vec left, vec centre, vec right) {
+        const vec sum = S::add(S::add(S::add(S::loadu(down + j), S::loadu(up + j)), right), left);
+        const vec next = S::add(centre, S::mul(k, S::sub(sum, S::mul(four, centre))));
+        if (stream) {
+            S::stream(out + j, next);
+        } else {
+            S::storeu(out + j, next);
+        }
+    };
+    const auto vector_cells = [&](std::ptrdiff_t j) {
+        store(j, S::loadu(mid + j - 1), S::loadu(mid + j), S::loadu(mid + j + 1));
+    };
     // Peel scalar cells until the vector loop's accesses are aligned: the stores when streaming (non-temporal
     // stores require it), otherwise the centre row's loads (and the rows above and below when the row length is a
     // multiple of the vector), since a misaligned vector load splits a cache line.
     const double* aligned = stream ? out : mid;
     std::ptrdiff_t j = a;
     for (; j < b && reinterpret_cast<std::uintptr_t>(aligned + j) % S::align != 0; ++j) {
-        out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
+        scalar_cell(j);
     }
-    const typename S::vec k = S::splat(D_dt);
-    const typename S::vec four = S::splat(4.0);
-    for (; j + L <= b; j += L) {
-        const typename S::vec centre = S::loadu(mid + j);
-        const typename S::vec sum =
-            S::add(S::add(S::add(S::loadu(down + j), S::loadu(up + j)), S::loadu(mid + j + 1)), S::loadu(mid + j - 1));
-        const typename S::vec next = S::add(centre, S::mul(k, S::sub(sum, S::mul(four, centre))));
-        if (stream) {
-            S::stream(out + j, next);
-        } else {
-            S::storeu(out + j, next);
+    // Where the backend shifts cheaply and the centre row is aligned too (it is not when streaming into an output
+    // of another alignment), the neighbours j - 1 and j + 1 come from the aligned vectors on either side, shifted
+    // in registers, instead of from two unaligned loads that each split a cache line. The vectors loaded must lie
+    // within cells [a - 1, b], which every row provides.
+    if constexpr (S::shifts_neighbours) {
+        if (reinterpret_cast<std::uintptr_t>(mid + j) % S::align == 0) {
+            for (; j + L <= b && j - L < a - 1; j += L) {
+                vector_cells(j);
+            }
+            if (j + 2 * L - 1 <= b) {
+                vec before = S::loadu(mid + j - L), centre = S::loadu(mid + j);
+                for (; j + 2 * L - 1 <= b; j += L) {
+                    const vec after = S::loadu(mid + j + L);
+                    store(j, S::left_neighbours(before, centre), centre, S::right_neighbours(centre, after));
+                    before = centre;
+                    centre = after;
+                }
+            }
         }
     }
+    for (; j + L <= b; j += L) {
+        vector_cells(j);
+    }
     for (; j < b; ++j) {
-        out[j] = diffusion_cell(down[j], up[j], mid[j + 1], mid[j - 1], mid[j], D_dt);
+        scalar_cell(j);
     }
 }
 

@@ -5,6 +5,9 @@
 //   S::lanes                       doubles per vector
 //   S::vec, S::mask                vector of doubles, lane predicate
 //   splat, loadu, storeu, stream (aligned non-temporal store; `align` bytes), fence
+//   shifts_neighbours              true if the two below are cheaper than unaligned loads (they then exist):
+//   left_neighbours(prev, cur)     lane k holds element k - 1 of the pair (prev, cur): prev's last, then cur's
+//   right_neighbours(cur, next)    lane k holds element k + 1 of the pair (cur, next): cur's from 1, then next's
 //   add, sub, mul                  exactly one IEEE-754 operation per lane, never fused
 //   less (ordered: false on NaN), all_true, mask_and, any
 //   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
@@ -40,6 +43,7 @@ struct Scalar {
 
     static vec splat(double x) { return x; }
     static vec loadu(const double* p) { return *p; }
+    static constexpr bool shifts_neighbours = false;
     static void storeu(double* p, vec v) { *p = v; }
     static void stream(double* p, vec v) { *p = v; }
     static void fence() {}
@@ -70,6 +74,7 @@ struct SSE2 {
 
     static vec splat(double x) { return _mm_set1_pd(x); }
     static vec loadu(const double* p) { return _mm_loadu_pd(p); }
+    static constexpr bool shifts_neighbours = false;  // 16-byte loads at j - 1 split a cache line 1 time in 4
     static void storeu(double* p, vec v) { _mm_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm_stream_pd(p, v); }
     static void fence() { _mm_sfence(); }
@@ -109,6 +114,9 @@ struct AVX2 {
 
     static vec splat(double x) { return _mm256_set1_pd(x); }
     static vec loadu(const double* p) { return _mm256_loadu_pd(p); }
+    // A neighbour shifted in registers takes two shuffles on AVX2 (it has no cross-lane align), while half of
+    // the 32-byte loads at j - 1 and j + 1 stay within a cache line: the loads are cheaper.
+    static constexpr bool shifts_neighbours = false;
     static void storeu(double* p, vec v) { _mm256_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }
     static void fence() { _mm_sfence(); }
@@ -148,6 +156,18 @@ struct AVX512 {
 
     static vec splat(double x) { return _mm512_set1_pd(x); }
     static vec loadu(const double* p) { return _mm512_loadu_pd(p); }
+    // A 64-byte load at j - 1 or j + 1 always splits a cache line, while one valignq shifts the neighbour in from
+    // the aligned vector next door. (maskz forms: GCC 12's unmasked intrinsics trip -Wmaybe-uninitialized on
+    // their own placeholder.)
+    static constexpr bool shifts_neighbours = true;
+    static vec left_neighbours(vec prev, vec cur) {  // prev7 cur0 ... cur6
+        return _mm512_castsi512_pd(
+            _mm512_maskz_alignr_epi64(0xFF, _mm512_castpd_si512(cur), _mm512_castpd_si512(prev), 7));
+    }
+    static vec right_neighbours(vec cur, vec next) {  // cur1 ... cur7 next0
+        return _mm512_castsi512_pd(
+            _mm512_maskz_alignr_epi64(0xFF, _mm512_castpd_si512(next), _mm512_castpd_si512(cur), 1));
+    }
     static void storeu(double* p, vec v) { _mm512_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm512_stream_pd(p, v); }
     static void fence() { _mm_sfence(); }
@@ -162,7 +182,7 @@ struct AVX512 {
     static counter counter_zero() { return _mm512_setzero_si512(); }
     static counter count_if(counter n, mask m) { return _mm512_mask_add_epi64(n, m, n, _mm512_set1_epi64(1)); }
     static void store_counts(std::int32_t* dst, counter n) {
-        // maskz form: GCC 12's unmasked intrinsic trips -Wmaybe-uninitialized on its own placeholder.
+        // maskz form, as above.
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_maskz_cvtepi64_epi32(0xFF, n));
     }
     static void load_complex(const double* p, vec& re, vec& im) {
