@@ -99,6 +99,19 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
     return p;
 }
 
+// Runs `body` on a team of `threads` OpenMP threads, or straight on the calling thread when one is all it gets:
+// even a one-thread parallel region costs libgomp a microsecond or two to set up, more than a small call's whole
+// work. The worksharing loops and barriers inside `body` then bind to that one thread and run as plain loops.
+template <class Body>
+void run_team(int threads, Body&& body) {
+    if (threads <= 1) {
+        body();
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    body();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,12 +128,10 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& a, int 
     const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
     // Work estimate: most points escape early, so count at most 64 iterations a point.
     const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
-    [[maybe_unused]] const int threads =
-        static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks));
+    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks));
 
     TeamProgress progress(cancel);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
+    run_team(threads, [&] {
 #pragma omp for schedule(dynamic, 1) nowait
         for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
             if (!cancel.check()) {
@@ -128,7 +139,7 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& a, int 
             }
         }
         progress.arrive_and_wait(team_size(), 0);
-    }
+    });
     return cancel.cancelled() ? Status::cancelled : Status::ok;
 }
 
@@ -170,8 +181,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
 
     TeamProgress progress(cancel);
     bool stop[2] = {false, false};  // per round parity: leave after this round (shared)
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
+    run_team(threads, [&] {
         const std::size_t me = static_cast<std::size_t>(team_member());
         const std::size_t size = plan.buffer_doubles();
         const TileBuffers mine{buffers ? buffers.get() + 2 * me * size : nullptr,
@@ -208,7 +218,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
                 break;
             }
         }
-    }
+    });
     return cancel.cancelled() ? Status::cancelled : Status::ok;
 }
 
