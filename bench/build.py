@@ -96,9 +96,9 @@ cext_setup = runpy.run_path("setup.py")
 setuptools.setup = setup
 import {tool}  # noqa: E402
 
-include_dirs = ["include", cext_setup["np"].get_include(),
+include_dirs = [{work_dir!r}, "include", cext_setup["np"].get_include(),
                 {tool}.get_include() if {tool!r} == "pybind11" else {tool}.include_dir()]
-sources = [{binding!r}, "cext/dispatch.cpp", "cext/isa_baseline.cpp"]
+sources = [{binding!r}, *cext_setup["KERNEL_SOURCES"]]
 if {tool!r} == "nanobind":
     # nanobind's runtime is compiled into each module (its CMake helper does the same).
     sources.append(os.path.join(nanobind.source_dir(), "nb_combined.cpp"))

@@ -91,14 +91,16 @@ PATHS = (
          builds=("naive",)),
     Path("f2py", Glue("the code lines of the transposing wrapper (f2py generates the rest)", 1,
                       function=fortran_glue), builds=("f2py",)),
-    Path("pybind11", Glue("all code lines of pybind11_bindings.cpp", 3,
-                          files=("bench/peers/pybind11_bindings.cpp",)),
+    Path("pybind11", Glue("all code lines of pybind11_bindings.cpp and bound_kernels.hpp", 3,
+                          files=("bench/peers/pybind11_bindings.cpp", "bench/peers/bound_kernels.hpp")),
          builds=("pybind11",), gil_released="yes", threads="OpenMP", simd="yes (cext's dispatch)"),
-    Path("nanobind", Glue("all code lines of nanobind_bindings.cpp", 3,
-                          files=("bench/peers/nanobind_bindings.cpp",)),
+    Path("nanobind", Glue("all code lines of nanobind_bindings.cpp and bound_kernels.hpp", 3,
+                          files=("bench/peers/nanobind_bindings.cpp", "bench/peers/bound_kernels.hpp")),
          builds=("nanobind",), gil_released="yes", threads="OpenMP", simd="yes (cext's dispatch)"),
-    Path("cext", Glue("all code lines of cext/_core.cpp (calculate_z, evolve, fib)", 3,
-                      files=("cext/_core.cpp",)),
+    Path("cext", Glue("all code lines of cext/_core.cpp and the cext/py_*.hpp helpers it includes (which also "
+                      "hold show_config's build report, the SIMD switch and Ctrl-C polling), over its 3 kernels", 3,
+                      files=("cext/_core.cpp",
+                             *sorted(f"cext/{path.name}" for path in (REPOSITORY / "cext").glob("py_*.hpp")))),
          gil_released="yes", threads="OpenMP", simd="yes"),
 )
 # Where a path's first call is read, in order of preference.

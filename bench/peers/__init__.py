@@ -43,11 +43,12 @@ from .pypy import PyPy
 
 HERE = Path(__file__).parent
 C_KERNELS = (HERE / "diffusion.c", HERE / "julia.c", HERE / "fib.c")
-# What the pybind11 and nanobind modules compile of cext besides their binding file.
+# What the pybind11 and nanobind modules compile of cext besides their binding
+# file: setup.py's KERNEL_SOURCES and ISA_SOURCES and the headers they include.
 CEXT_KERNEL_SOURCES = (REPOSITORY / "setup.py",
                        *sorted((REPOSITORY / "include" / "cext").glob("*.hpp")),
-                       *sorted(path for path in (REPOSITORY / "cext").glob("*.cpp")
-                               if path.name != "_core.cpp"))
+                       *sorted(path for path in (REPOSITORY / "cext").glob("*.[ch]pp")
+                               if not path.name.startswith(("_core", "py_"))))
 
 # Peers attribute -> what to compile for it.
 BUILDS = {
@@ -63,9 +64,9 @@ BUILDS = {
                    extras=(HERE / "diffusion.c", HERE / "fib.c")),
     "f2py": Build("diffusion_fortran", "f2py", HERE / "diffusion_fortran.f90"),
     "pybind11": Build("cext_pybind11", "pybind11", HERE / "pybind11_bindings.cpp",
-                      depends=CEXT_KERNEL_SOURCES),
+                      extras=(HERE / "bound_kernels.hpp",), depends=CEXT_KERNEL_SOURCES),
     "nanobind": Build("cext_nanobind", "nanobind", HERE / "nanobind_bindings.cpp",
-                      depends=CEXT_KERNEL_SOURCES),
+                      extras=(HERE / "bound_kernels.hpp",), depends=CEXT_KERNEL_SOURCES),
     "pythran": Build("pythran_kernels", "pythran", HERE / "pythran_kernels.py"),
     "shedskin": Build("python_loops_shedskin", "shedskin", HERE / "python_loops.py"),
     "nuitka": Build("python_loops_nuitka", "nuitka", HERE / "python_loops.py"),

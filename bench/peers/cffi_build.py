@@ -6,7 +6,7 @@ extension module whose C wrappers cffi generates from the declarations below.
 """
 import sys
 
-from cffi import FFI
+from cffi import FFI  # type: ignore[import-untyped]
 
 name, *compile_flags = sys.argv[1:]
 builder = FFI()

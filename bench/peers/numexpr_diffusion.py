@@ -9,7 +9,7 @@ expression on shifted views of the grid, parenthesised in the seeds' C order
 
 Importing this module needs numexpr; the harness skips the peer otherwise.
 """
-import numexpr
+import numexpr  # type: ignore[import-untyped]
 
 STENCIL = "center + D_dt * ((((down + up) + right) + left) - 4.0 * center)"
 
