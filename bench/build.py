@@ -268,6 +268,7 @@ def _cache_key(build):
     digest = hashlib.sha256(build.source.read_bytes())
     for path in (*build.extras, *build.depends):
         digest.update(b"\0" + Path(path).read_bytes())
+    digest.update(b"\0" + _generated_text(build.tool).encode())
     for part in (
         build.tool,
         " ".join(COMPILE_FLAGS + LINK_FLAGS),
@@ -281,6 +282,12 @@ def _cache_key(build):
     ):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()[:16]
+
+
+def _generated_text(tool):
+    """What this module writes into a build of ``tool`` (part of its cache key)."""
+    return {"cython": _SETUP_PY + _CYTHONIZE, "capi": _SETUP_PY, "shedskin": _SHEDSKIN_MAIN,
+            "pybind11": _BINDING_SETUP_PY, "nanobind": _BINDING_SETUP_PY}.get(tool, "")
 
 
 def _artifact_name(build):
