@@ -75,8 +75,8 @@ class Measurement:
     reference), "disagrees", "crashed" or "unverified" (its reference
     failed); only the first two are timed. ``seconds`` holds one scaled
     per-call (or per-step) time per repeat; ``first_call_seconds`` is the
-    unscaled time of the contender's first call in this workload (the
-    checking call, which includes any warm-up it needs).
+    time of the contender's first call in this workload (the checking call,
+    which includes any warm-up it needs), scaled the same way.
     """
 
     contender: Contender
@@ -181,7 +181,7 @@ def _validate(contender, expected):
     try:
         started = time.perf_counter()
         output = contender.call()
-        first_call = time.perf_counter() - started
+        first_call = (time.perf_counter() - started) * contender.scale / contender.steps
     except Exception as error:  # a crashing contender must not end the run
         return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
     if contender.reference is None:

@@ -192,19 +192,21 @@ def call_overhead_table(rows):
 
 def costs_table(rows):
     """The terminal table of costs.measure()."""
-    headings = ("path", "glue/function", "build", "artefact", "first call", "GIL released",
+    headings = ("path", "glue/function", "build", "artefact", "first call", "best call", "GIL released",
                 "threads", "SIMD chosen at run time")
     cells = [[row["path"], _number(row["glue_lines_per_function"]),
               f"{row['build_seconds']:.1f} s" if row["build_seconds"] else "—",
               f"{row['artefact_bytes'] / 1e3:.0f} kB" if row["artefact_bytes"] else "—",
-              _time(row["first_call_seconds"]), row["gil_released"], row["threads"], row["simd"]]
+              _time(row["first_call_seconds"]), _time(row["best_call_seconds"]),
+              row["gil_released"], row["threads"], row["simd"]]
              for row in rows]
     widths = [max(len(str(cell)) for cell in column) + 2 for column in zip(headings, *cells, strict=True)]
     lines = ["\nWhat each path costs · glue = hand-written binding lines per function bound (how: "
-             "below); build and artefact as built by this harness; first call = the first call in "
-             "the calculate_z 1000² table (evolve 512² or fib(90) where a path has none), "
-             "including any JIT compile",
-             "  " + "".join(f"{heading:<{width}}" for heading, width in zip(headings, widths, strict=True))]
+             "below); build time and file size as built by this harness (setuptools builds carry "
+             "Python's -g); first and best call in the calculate_z 1000² table (evolve 512² or "
+             "fib(90) where a path has none), the first including any JIT warm-up or compile",
+             ("  " + "".join(f"{heading:<{width}}"
+                             for heading, width in zip(headings, widths, strict=True))).rstrip()]
     for row_cells in cells:
         lines.append(("  " + "".join(f"{str(cell):<{width}}"
                                      for cell, width in zip(row_cells, widths, strict=True))).rstrip())
@@ -242,7 +244,9 @@ def plot(path, machine, summaries):
         return f"no plot: matplotlib is missing ({error}); pip install matplotlib"
     columns = 2
     panel_rows = math.ceil(len(summaries) / columns)
-    figure, axes = plt.subplots(panel_rows, columns, figsize=(15, 3.6 * panel_rows + 1),
+    # Room for each bar's label: the tallest panel sets every panel's height.
+    bars = max(len(summary["rows"]) for summary in summaries)
+    figure, axes = plt.subplots(panel_rows, columns, figsize=(15, (0.16 * bars + 1.2) * panel_rows + 1),
                                 squeeze=False)
     for axis in axes.flat[len(summaries):]:
         axis.set_visible(False)
@@ -251,7 +255,7 @@ def plot(path, machine, summaries):
     families = {row["family"] for summary in summaries for row in summary["rows"]}
     figure.legend(handles=[Patch(color=FAMILY_COLOURS[f], label=FAMILY_NAMES[f])
                            for f in FAMILY_COLOURS if f in families],
-                  loc="lower center", ncol=len(families), frameon=False)
+                  loc="lower center", ncol=min(len(families), 10), frameon=False)
     figure.suptitle(f"cext vs peers · {machine['cpu']}, {machine['threads']} threads · "
                     "best time per call (bar) and median (whisker); log scale, shorter is faster")
     figure.tight_layout(rect=(0, 0.03, 1, 0.97))
