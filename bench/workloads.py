@@ -342,8 +342,10 @@ def evolve_workload(peers, settings, threads, size):
     every_peer = size <= settings.all_peers_up_to
     band = min(size - 2, max(1, settings.python_points // size))
     python_rows = grid[:band + 2].tolist()
-    # Each list peer gets its own nested output lists.
-    python_args = lambda: (python_rows, [row[:] for row in python_rows], DT, D)  # noqa: E731
+
+    def python_args():
+        """Arguments for a list peer, with nested output lists of its own."""
+        return python_rows, [row[:] for row in python_rows], DT, D
     subset = {
         # A correct run on rows 0..band+1 leaves row band+1 as it was.
         "select": lambda expected: np.vstack([expected[:band + 1], grid[band + 1:band + 2]]),
