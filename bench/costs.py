@@ -15,7 +15,8 @@ Glue is counted from the files, as non-blank lines that are not comments
 
 and divided by the number of functions the files bind. Paths that need none
 (the kernel runs as written) count 0. The three facts come from the code
-bench/peers/ runs and the tools' documentation, not from a measurement.
+bench/peers/ runs and the tools' documentation; ``python -m bench.gil_probe``
+checks the GIL column by measuring whether another thread runs during a call.
 """
 import ast
 import inspect
