@@ -66,7 +66,7 @@ def main(argv=None):
         description["busy_cpus_elsewhere"] = machine.busy_cpus_elsewhere(
             timings_started, machine.cpu_snapshot())
         tables = {"call_overhead": report.call_overhead(summaries),
-                  "costs": costs.measure(peers, summaries, threads)}
+                  "costs": costs.measure(peers, summaries)}
     finally:
         peers.close()
     print(report.call_overhead_table(tables["call_overhead"]))

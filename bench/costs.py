@@ -108,7 +108,7 @@ PATHS = (
 FIRST_CALL_WORKLOADS = ("calculate_z", "evolve-512", "fib-90")
 
 
-def measure(peers, summaries, threads):
+def measure(peers, summaries):
     """One JSON-ready row per path that ran, in PATHS order."""
     ran = {row["path"] for summary in summaries for row in summary["rows"] if row["path"]}
     builds = {built.build.name: built for built in peers.builds}
