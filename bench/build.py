@@ -269,6 +269,8 @@ def _cache_key(build):
     for path in (*build.extras, *build.depends):
         digest.update(b"\0" + Path(path).read_bytes())
     digest.update(b"\0" + _generated_text(build.tool).encode())
+    if _environment(build):
+        digest.update(b"\0" + repr(sorted(_environment(build).items())).encode())
     for part in (
         build.tool,
         " ".join(COMPILE_FLAGS + LINK_FLAGS),
@@ -297,7 +299,7 @@ def _artifact_name(build):
 def _environment(build):
     """Variables through which tools without a flags option get COMPILE_FLAGS."""
     flags = " ".join(COMPILE_FLAGS)
-    if build.tool == "mypyc":
+    if build.tool in ("mypyc", "nuitka"):
         return {"CFLAGS": f"{os.environ.get('CFLAGS', '')} {flags}".strip()}
     if build.tool == "shedskin":
         return {"CXXFLAGS": f"{os.environ.get('CXXFLAGS', '')} {flags}".strip()}
