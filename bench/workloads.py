@@ -490,7 +490,7 @@ def fib_workload(peers, settings, threads, n):
     if peers.pypy:
         call, timer = peers.pypy.contender_parts("fib", (n,))
         contenders.append(Contender(Labels.PYPY, "pypy", call, timer=timer,
-                                    note="timed inside PyPy, whose JIT inlines the call into the loop"))
+                                    note="timed inside PyPy, whose JIT can inline the call into the loop"))
     for label, family, module in ((Labels.C_EXTENSION, "naive", peers.naive),
                                   (Labels.CYTHON_FIB, "cython", peers.cython_fib),
                                   (Labels.CYTHON_CPDEF, "cython", peers.cython_fib_cpdef),
