@@ -1,20 +1,26 @@
-"""Compare cext with the seeds' pure Python, NumPy, Cython, Numba, C and Pythran.
+"""Compare cext with every other way of running the seeds' kernels from Python.
 
 Run from the repository root (so that ``import cext`` finds the in-place build)::
 
     python -m bench               # the full comparison: a few minutes on 2 cores
     python -m bench --quick       # sub-minute smoke run for CI: agreement, not speed
     python -m bench --only fib --threads 1
+    python -m bench --peers cext,pybind11,nanobind
 
-The harness builds the Cython, C and Pythran peers itself (``-O3 -fopenmp
--ffp-contract=off``, cached between runs), checks every peer's output bit for
-bit against cext's (or, without cext, against the first available peer in a
-fixed order), then times the peers that agree in interleaved rounds. It
-prints one table per workload with speedups against pure Python and Cython
-and the issue-4 targets, and writes the JSON and a PNG plot to --out-dir.
-A peer whose dependency is missing is skipped with a line saying so. The
-CPU time other processes take meanwhile is measured for every workload, with
-a warning where the machine was not idle.
+The peers: pure Python (also under PyPy, in a multiprocessing pool, and
+compiled by Nuitka, mypyc and Shed Skin), NumPy, numexpr, Numba, Cython,
+Pythran, C through ctypes, cffi and a hand-written C extension, Fortran
+through f2py, and cext's own kernels bound with pybind11 and nanobind. The
+harness builds the compiled ones itself (``-O3 -fopenmp -ffp-contract=off``,
+cached between runs), checks every peer's output bit for bit against cext's
+(or, without cext, against the first available peer in a fixed order), then
+times the peers that agree in interleaved rounds. It prints one table per
+workload with speedups against pure Python and Cython and cext's performance
+targets, then a call-overhead table and a table of what each path costs, and
+writes the JSON and a PNG plot to --out-dir. A peer whose tools are missing is
+skipped with a line naming the command that installs them. The CPU time other
+processes take meanwhile is measured for every workload, with a warning where
+the machine was not idle.
 
 Exit status is 1 when any peer disagreed, crashed or failed to build where
 its tools are installed, else 0; timings never fail a run.
@@ -26,7 +32,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import harness, machine, report
+from . import costs, harness, machine, report
+from .peers import PEER_NAMES
 from .peers import load as load_peers
 from .workloads import FULL, QUICK, plan
 
@@ -47,22 +54,29 @@ def main(argv=None):
 
     started = time.perf_counter()
     print("building and loading peers ...", file=sys.stderr, flush=True)
-    peers = load_peers(options.cache_dir, jobs=threads)
-    description = machine.describe(peers, threads)
-    description["peers_ready_seconds"] = time.perf_counter() - started
-    print(report.header(description, peers, settings, harness.loop_overhead_seconds()),
-          flush=True)
+    peers = load_peers(options.cache_dir, jobs=threads, selected=options.peers)
+    try:
+        description = machine.describe(peers, threads)
+        description["peers_ready_seconds"] = time.perf_counter() - started
+        print(report.header(description, peers, settings, harness.loop_overhead_seconds()),
+              flush=True)
 
-    timings_started = machine.cpu_snapshot()
-    summaries = _run(plan(peers, settings, threads, options.only), settings)
-    description["busy_cpus_elsewhere"] = machine.busy_cpus_elsewhere(
-        timings_started, machine.cpu_snapshot())
+        timings_started = machine.cpu_snapshot()
+        summaries = _run(plan(peers, settings, threads, options.only), settings, options.peers)
+        description["busy_cpus_elsewhere"] = machine.busy_cpus_elsewhere(
+            timings_started, machine.cpu_snapshot())
+        tables = {"call_overhead": report.call_overhead(summaries),
+                  "costs": costs.measure(peers, summaries)}
+    finally:
+        peers.close()
+    print(report.call_overhead_table(tables["call_overhead"]))
+    print(report.costs_table(tables["costs"]))
     wall_seconds = time.perf_counter() - started
 
     options.out_dir.mkdir(parents=True, exist_ok=True)
     json_path = options.out_dir / f"{settings.mode}.json"
     png_path = options.out_dir / f"{settings.mode}.png"
-    report.write_json(json_path, description, peers, settings, summaries, wall_seconds)
+    report.write_json(json_path, description, peers, settings, summaries, wall_seconds, tables)
     plot_problem = report.plot(png_path, description, summaries)
     print(f"\nwrote {json_path}" + (f"\n{plot_problem}" if plot_problem else f" and {png_path}"))
 
@@ -76,17 +90,24 @@ def main(argv=None):
     return 1 if problems else 0
 
 
-def _run(entries, settings):
-    """Build, measure and print each workload in turn; return their summaries."""
+def _run(entries, settings, selected):
+    """Build, measure and print each workload in turn; return their summaries.
+
+    Only the contenders of the ``selected`` peers are measured, and those
+    that define a workload's references (without which nothing is checked).
+    """
     progress = _progress(total=len(entries) * (settings.repeats + 1))
     summaries = []
     for _, title, build in entries:
         progress.set_description(title)
         started = machine.cpu_snapshot()
         workload = build()
+        references = set(workload.references.values())
+        workload.contenders = [c for c in workload.contenders
+                               if c.family in (*selected, "reference") or c.label in references]
         measurements = harness.measure(
             workload.contenders, workload.references, repeats=settings.repeats,
-            min_sample_seconds=settings.min_sample_seconds,
+            min_sample_seconds=workload.min_sample_seconds or settings.min_sample_seconds,
             check_reference=workload.check_reference, tick=lambda: progress.update(1))
         busy_cpus = machine.busy_cpus_elsewhere(started, machine.cpu_snapshot())
         summaries.append(report.summarise(workload, measurements, busy_cpus))
@@ -102,6 +123,9 @@ def _parse(argv):
                         help="small sizes and few repeats: checks agreement in under a minute")
     parser.add_argument("--only", type=_groups, default=GROUPS, metavar="NAMES",
                         help="comma-separated subset of " + ",".join(GROUPS))
+    parser.add_argument("--peers", type=_peers, default=PEER_NAMES, metavar="NAMES",
+                        help="comma-separated contenders to run, from " + ",".join(PEER_NAMES)
+                             + " (default: all; the reference of each table always runs)")
     parser.add_argument("--threads", type=int, default=0,
                         help="threads for the parallel peers and cext's 'all threads' rows "
                              "(default: $OMP_NUM_THREADS, else every CPU this process may use)")
@@ -120,6 +144,15 @@ def _groups(text):
     unknown = set(names) - set(GROUPS)
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"expected names from {','.join(GROUPS)}, got {text!r}")
+    return names
+
+
+def _peers(text):
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = set(names) - set(PEER_NAMES)
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"expected names from {','.join(PEER_NAMES)}, got {text!r}")
     return names
 
 

@@ -1,18 +1,27 @@
 """Compile the peers that need a compiler, and cache what was built.
 
-Each peer is built the way its users build it: a Cython module with a
-``setup.py`` (``cythonize`` + setuptools, as in the seeds), the C library with
-one compiler call, the Pythran module with the ``pythran`` command. All of
-them get ``COMPILE_FLAGS``: ``-O3 -fopenmp`` as a user would pass, and
-``-ffp-contract=off`` so that no compiler fuses a multiply and an add into an
-FMA, which rounds once instead of twice and would make the results differ
-from cext's in the last bit. No ``-march=native``: the comparison is between
-portable builds.
+Each peer is built the way its users build it:
+
+- ``cython``: a ``setup.py`` with ``cythonize`` + setuptools, as in the seeds
+- ``capi``: a hand-written C extension, with the same ``setup.py`` minus Cython
+- ``cc``: the C library for ctypes, with one compiler call
+- ``cffi``: an API-mode module, by running its ``ffibuilder`` script
+- ``pythran``, ``mypyc``, ``nuitka``, ``shedskin``, ``f2py``: their own commands
+- ``pybind11``, ``nanobind``: cext's own ``setup.py`` build (its ``BuildExt``,
+  so the same per-instruction-set objects and flags) around a binding file
+
+All of them get ``COMPILE_FLAGS`` (through the tool's own option or the
+``CFLAGS``/``CXXFLAGS``/``FFLAGS`` it reads): ``-O3 -fopenmp`` as a user would
+pass, and ``-ffp-contract=off`` so that no compiler fuses a multiply and an add
+into an FMA, which rounds once instead of twice and would make the results
+differ from cext's in the last bit. No ``-march=native``: the comparison is
+between portable builds.
 
 A build lands in ``cache_dir/<name>-<key>/``, where the key hashes the
-source, the flags, the compiler and the versions of Python, NumPy and the
-tool, so a change to any of them rebuilds and anything else reuses. Builds run
-as separate processes, several at a time.
+sources, the flags, the compiler and the versions of Python, NumPy and the
+tool, so a change to any of them rebuilds and anything else reuses; the build
+time is kept beside it, so a cached build still reports what it cost. Builds
+run as separate processes, several at a time.
 """
 import hashlib
 import importlib.metadata
@@ -33,13 +42,25 @@ import numpy as np
 COMPILE_FLAGS = ["-O3", "-fopenmp", "-ffp-contract=off"]
 LINK_FLAGS = ["-fopenmp"]
 EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+# Per tool: the Python package it needs (None: none) and how to install what is missing.
+TOOL_PACKAGES = {"cython": "cython", "pythran": "pythran", "cffi": "cffi", "mypyc": "mypy",
+                 "nuitka": "nuitka", "shedskin": "shed-skin", "pybind11": "pybind11",
+                 "nanobind": "nanobind", "f2py": "meson", "capi": "setuptools", "cc": None}
+PIP_NAMES = {"shed-skin": "shed-skin", "meson": "meson ninja"}
+# Programs outside Python a tool needs, with the Debian package that provides them.
+TOOL_PROGRAMS = {"f2py": [("gfortran", "gfortran"), ("ninja", "ninja (pip install ninja)")],
+                 "shedskin": [("cmake", "cmake")]}
+# Shed Skin links the Boehm garbage collector.
+TOOL_HEADERS = {"shedskin": ("gc/gc_allocator.h", "libgc-dev")}
 
 # The seeds' setup.py (seed 000), with the flags above and the NumPy include
-# directory that their `cimport numpy` needs.
+# directory that their `cimport numpy` needs. A hand-written C extension uses
+# the same file without cythonize.
 _SETUP_PY = """\
 # Written by bench/build.py: the seeds' setup.py with the harness's flags.
 import numpy as np
-from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 ext_modules = [Extension({name!r},
@@ -48,19 +69,72 @@ ext_modules = [Extension({name!r},
                          define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                          extra_compile_args={compile_flags!r},
                          extra_link_args={link_flags!r})]
+{cythonize}
+setup(ext_modules=ext_modules)
+"""
+_CYTHONIZE = """
+from Cython.Build import cythonize
+ext_modules = cythonize(ext_modules, compiler_directives={"language_level": "3"})
+"""
 
-setup(ext_modules=cythonize(ext_modules,
-                            compiler_directives={{"language_level": "3"}}))
+# cext's own setup.py, run for its BuildExt class and ISA_SOURCES list (with
+# setup() itself stubbed out), builds a binding file against cext's kernels
+# and dispatch exactly as it builds cext: the same flags, the same
+# per-instruction-set objects, the same OpenMP probe.
+_BINDING_SETUP_PY = """\
+# Written by bench/build.py: a {tool} module over cext's kernels, built by cext's BuildExt.
+import os
+import runpy
+import sys
+
+import setuptools
+
+os.chdir({repository!r})  # cext's setup.py names its sources relative to the repository
+setup = setuptools.setup
+setuptools.setup = lambda **_: None
+cext_setup = runpy.run_path("setup.py")
+setuptools.setup = setup
+import {tool}  # noqa: E402
+
+include_dirs = [{work_dir!r}, "include", cext_setup["np"].get_include(),
+                {tool}.get_include() if {tool!r} == "pybind11" else {tool}.include_dir()]
+sources = [{binding!r}, *cext_setup["KERNEL_SOURCES"]]
+if {tool!r} == "nanobind":
+    # nanobind's runtime is compiled into each module (its CMake helper does the same).
+    sources.append(os.path.join(nanobind.source_dir(), "nb_combined.cpp"))
+    include_dirs.append(os.path.join(os.path.dirname(nanobind.include_dir()), "ext", "robin_map", "include"))
+extension = setuptools.Extension({name!r}, sources, include_dirs=include_dirs, language="c++",
+                                 depends=[source for source, *_ in cext_setup["ISA_SOURCES"]])
+sys.argv[1:] = ["build_ext", "--build-lib", {work_dir!r}, "--build-temp", {build_temp!r}]
+setuptools.setup(name={name!r}, ext_modules=[extension], cmdclass={{"build_ext": cext_setup["BuildExt"]}})
 """
 
 
 @dataclass(frozen=True)
 class Build:
-    """One thing to compile: ``name`` is the module (or library) name."""
+    """One thing to compile: ``name`` is the module (or library) name.
+
+    ``source`` is the main file; ``extras`` are files it includes, copied
+    next to it; ``depends`` are files read in place (cext's kernels). All of
+    them are part of the cache key.
+    """
 
     name: str
-    tool: str  # "cython", "cc" or "pythran"
+    tool: str  # a key of TOOL_PACKAGES
     source: Path
+    extras: tuple = ()
+    depends: tuple = ()
+
+    @property
+    def staged_name(self):
+        """The source's file name in the build directory.
+
+        Tools that compile a Python file into a module of the same name get a
+        copy named after the module, so one source can become several.
+        """
+        if self.tool in ("mypyc", "nuitka", "shedskin"):
+            return f"{self.name}.py"
+        return self.source.name
 
 
 @dataclass
@@ -77,6 +151,11 @@ class Built:
     path: Path | None = None
     seconds: float = 0.0
     detail: str = ""
+
+    @property
+    def size_bytes(self):
+        """Size of the built module or library, or None."""
+        return self.path.stat().st_size if self.path else None
 
 
 def compiler():
@@ -117,23 +196,33 @@ def _build_cached(build, cache_dir):
     target_dir = cache_dir / f"{build.name}-{_cache_key(build)}"
     artifact = target_dir / _artifact_name(build)
     if artifact.exists():
-        return Built(build, "cached", artifact)
+        seconds_file = target_dir / "build-seconds"
+        seconds = float(seconds_file.read_text()) if seconds_file.exists() else 0.0
+        return Built(build, "cached", artifact, seconds)
 
     # Build in a private directory and rename it into place, so that an
     # interrupted or concurrent run never leaves a half-built entry behind.
     work_dir = cache_dir / f".building-{target_dir.name}-{os.getpid()}"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir()
-    shutil.copy(build.source, work_dir)
+    shutil.copy(build.source, work_dir / build.staged_name)
+    for extra in build.extras:
+        shutil.copy(extra, work_dir)
     start = time.perf_counter()
-    result = subprocess.run(_command(build, work_dir), cwd=work_dir,
-                            capture_output=True, text=True)
+    log = ""
+    for command in _commands(build, work_dir):
+        result = subprocess.run(command, cwd=work_dir, capture_output=True, text=True,
+                                env={**os.environ, **_environment(build)})
+        log += result.stdout + result.stderr
+        if result.returncode != 0:
+            break
     seconds = time.perf_counter() - start
-    (work_dir / "build.log").write_text(result.stdout + result.stderr)
+    (work_dir / "build.log").write_text(log)
     if result.returncode != 0 or not (work_dir / artifact.name).exists():
-        log_tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        log_tail = "\n".join(log.strip().splitlines()[-15:])
         return Built(build, "failed", seconds=seconds,
                      detail=f"build log in {work_dir / 'build.log'}:\n{log_tail}")
+    (work_dir / "build-seconds").write_text(f"{seconds:.3f}\n")
     shutil.rmtree(target_dir, ignore_errors=True)  # an incomplete entry, since no artifact
     try:
         work_dir.rename(target_dir)
@@ -143,19 +232,45 @@ def _build_cached(build, cache_dir):
 
 
 def _missing_tool(tool):
-    """Why ``tool`` cannot run here, or "" if it can."""
+    """Why ``tool`` cannot run here, with the command that installs it, or "" if it can."""
     if not compiler_version():
         return f"no C compiler ({compiler()!r} not found)"
-    if tool == "cython" and importlib.util.find_spec("Cython") is None:
-        return "Cython is not installed (pip install cython)"
-    if tool == "pythran" and importlib.util.find_spec("pythran") is None:
-        return "Pythran is not installed (pip install pythran)"
+    package = TOOL_PACKAGES[tool]
+    if package and not _installed(package):
+        return f"{package} is not installed (pip install {PIP_NAMES.get(package, package)})"
+    for program, debian_package in TOOL_PROGRAMS.get(tool, []):
+        if shutil.which(program) is None:
+            return f"{program} is not installed (apt-get install {debian_package})"
+    if tool in TOOL_HEADERS:
+        header, debian_package = TOOL_HEADERS[tool]
+        if not _header_found(header):
+            return f"{header} is not found (apt-get install {debian_package})"
     return ""
 
 
+def _installed(package):
+    try:
+        importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _header_found(header):
+    """Whether the C compiler finds ``header`` on its default include path."""
+    result = subprocess.run([compiler(), "-E", "-x", "c++", "-"], input=f"#include <{header}>\n",
+                            capture_output=True, text=True)
+    return result.returncode == 0
+
+
 def _cache_key(build):
-    tool_package = {"cython": "cython", "pythran": "pythran"}.get(build.tool)
+    package = TOOL_PACKAGES[build.tool]
     digest = hashlib.sha256(build.source.read_bytes())
+    for path in (*build.extras, *build.depends):
+        digest.update(b"\0" + Path(path).read_bytes())
+    digest.update(b"\0" + _generated_text(build.tool).encode())
+    if _environment(build):
+        digest.update(b"\0" + repr(sorted(_environment(build).items())).encode())
     for part in (
         build.tool,
         " ".join(COMPILE_FLAGS + LINK_FLAGS),
@@ -163,30 +278,87 @@ def _cache_key(build):
         sys.version,
         EXT_SUFFIX,
         np.__version__,
-        importlib.metadata.version(tool_package) if tool_package else "",
-        # User compiler settings reach setuptools and pythran through these.
-        *(os.environ.get(name, "") for name in ("CC", "CFLAGS", "LDFLAGS")),
+        importlib.metadata.version(package) if package else "",
+        # User compiler settings reach the tools through these.
+        *(os.environ.get(name, "") for name in ("CC", "CXX", "CFLAGS", "CXXFLAGS", "LDFLAGS")),
     ):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()[:16]
 
 
+def _generated_text(tool):
+    """What this module writes into a build of ``tool`` (part of its cache key)."""
+    return {"cython": _SETUP_PY + _CYTHONIZE, "capi": _SETUP_PY, "shedskin": _SHEDSKIN_MAIN,
+            "pybind11": _BINDING_SETUP_PY, "nanobind": _BINDING_SETUP_PY}.get(tool, "")
+
+
 def _artifact_name(build):
-    return build.name + (".so" if build.tool == "cc" else EXT_SUFFIX)
+    return build.name + (".so" if build.tool in ("cc", "shedskin") else EXT_SUFFIX)
 
 
-def _command(build, work_dir):
-    source = build.source.name
-    if build.tool == "cython":
+def _environment(build):
+    """Variables through which tools without a flags option get COMPILE_FLAGS."""
+    flags = " ".join(COMPILE_FLAGS)
+    if build.tool in ("mypyc", "nuitka"):
+        return {"CFLAGS": f"{os.environ.get('CFLAGS', '')} {flags}".strip()}
+    if build.tool == "shedskin":
+        return {"CXXFLAGS": f"{os.environ.get('CXXFLAGS', '')} {flags}".strip()}
+    if build.tool == "f2py":
+        # -fopenmp is left out: the Fortran loop has no OpenMP directives.
+        return {"FFLAGS": "-O3 -ffp-contract=off"}
+    return {}
+
+
+def _commands(build, work_dir):
+    """The commands, run in order in ``work_dir``, that leave the artifact there."""
+    source = build.staged_name
+    artifact = _artifact_name(build)
+    if build.tool in ("cython", "capi"):
         (work_dir / "setup.py").write_text(_SETUP_PY.format(
-            name=build.name, source=source,
-            compile_flags=COMPILE_FLAGS, link_flags=LINK_FLAGS))
-        return [sys.executable, "setup.py", "build_ext", "--inplace"]
+            name=build.name, source=source, compile_flags=COMPILE_FLAGS, link_flags=LINK_FLAGS,
+            cythonize=_CYTHONIZE if build.tool == "cython" else ""))
+        return [[sys.executable, "setup.py", "build_ext", "--inplace"]]
     if build.tool == "cc":
         # -std=gnu99 and -shared as in the seeds' build of diffusion.so.
-        return [compiler(), *COMPILE_FLAGS, "-std=gnu99", "-fPIC", "-shared",
-                source, "-o", _artifact_name(build)]
+        return [[compiler(), *COMPILE_FLAGS, "-std=gnu99", "-fPIC", "-shared",
+                 source, *(Path(extra).name for extra in build.extras), "-o", artifact]]
+    if build.tool == "cffi":
+        return [[sys.executable, source, build.name, *COMPILE_FLAGS]]
     if build.tool == "pythran":
-        return [sys.executable, "-m", "pythran.run", *COMPILE_FLAGS,
-                source, "-o", _artifact_name(build)]
+        return [[sys.executable, "-m", "pythran.run", *COMPILE_FLAGS, source, "-o", artifact]]
+    if build.tool == "mypyc":
+        # The setup.py that mypy's documentation gives; built into the work
+        # directory rather than --inplace, whose mypyc hook needs a newer
+        # setuptools than Pythran allows.
+        (work_dir / "setup.py").write_text(
+            "from setuptools import setup\nfrom mypyc.build import mypycify\n\n"
+            f"setup(ext_modules=mypycify([{source!r}]))\n")
+        return [[sys.executable, "setup.py", "build_ext", "--build-lib", ".", "--build-temp", "build"]]
+    if build.tool == "nuitka":
+        return [[sys.executable, "-m", "nuitka", "--module", source, "--remove-output",
+                 "--no-pyi-file", "--quiet"]]
+    if build.tool == "shedskin":
+        # The type-inference call Shed Skin needs, as the book adds it to julia1.py.
+        with open(work_dir / source, "a") as module:
+            module.write(_SHEDSKIN_MAIN)
+        return [[sys.executable, "-m", "shedskin", "build", "--extmod", "--build-type", "Release",
+                 source], ["cp", f"build/{artifact}", artifact]]
+    if build.tool == "f2py":
+        return [[sys.executable, "-m", "numpy.f2py", "-c", source, "-m", build.name,
+                 "--backend", "meson"]]
+    if build.tool in ("pybind11", "nanobind"):
+        (work_dir / "setup_binding.py").write_text(_BINDING_SETUP_PY.format(
+            tool=build.tool, repository=str(REPOSITORY), name=build.name,
+            binding=str(work_dir / source), work_dir=str(work_dir),
+            build_temp=str(work_dir / "build")))
+        return [[sys.executable, "setup_binding.py"]]
     raise ValueError(f"unknown build tool {build.tool!r}")
+
+
+_SHEDSKIN_MAIN = """
+
+if __name__ == "__main__":
+    # make a trivial example using the correct types to enable type inference
+    calculate_z(1, [0j], [0j])
+    fib(1)
+"""

@@ -15,11 +15,13 @@ The method, for one workload:
 
 A sample is a ``timeit`` loop (garbage collector off) over a plain call
 ``f(a0, a1, ..., k0=...)`` whose function and arguments are local variables:
-no lambda or wrapper is timed along with the kernel. Times are reported per
-call, or per step for multi-step contenders, and scaled up for contenders
-that run on a stated subset of the problem.
+no lambda or wrapper is timed along with the kernel. A contender that runs in
+another process (PyPy) brings its own timer, which runs the same kind of loop
+there. Times are reported per call, or per step for multi-step contenders,
+and scaled up for contenders that run on a stated subset of the problem.
 """
 import statistics
+import time
 import timeit
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,8 @@ class Contender:
     scale: float = 1.0
     steps: int = 1
     note: str = ""
+    timer: Callable[[int], float] | None = None
+    path: str = ""  # its row in the call-overhead and cost tables ("" if none)
 
     def call(self):
         """Call once (untimed) and return the output to check."""
@@ -70,7 +74,9 @@ class Measurement:
     ``status`` is "ok" (agrees with its reference), "unchecked" (a timing
     reference), "disagrees", "crashed" or "unverified" (its reference
     failed); only the first two are timed. ``seconds`` holds one scaled
-    per-call (or per-step) time per repeat.
+    per-call (or per-step) time per repeat; ``first_call_seconds`` is the
+    time of the contender's first call in this workload (the checking call,
+    which includes any warm-up it needs), scaled the same way.
     """
 
     contender: Contender
@@ -78,6 +84,7 @@ class Measurement:
     detail: str = ""
     number: int = 0
     seconds: list = field(default_factory=list)
+    first_call_seconds: float | None = None
 
     @property
     def timed(self):
@@ -165,28 +172,37 @@ def _reference_outputs(contenders, references, check_reference):
 
 
 def _validate(contender, expected):
-    if contender.reference is None:
-        try:
-            contender.call()
-        except Exception as error:  # a crashing contender must not end the run
-            return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
-        return Measurement(contender, "unchecked")
-    reference = expected.get(contender.reference, LookupError("no reference contender ran"))
-    if isinstance(reference, Exception):
-        return Measurement(contender, "unverified",
-                           f"reference failed: {type(reference).__name__}: {reference}")
+    reference = None
+    if contender.reference is not None:
+        reference = expected.get(contender.reference, LookupError("no reference contender ran"))
+        if isinstance(reference, Exception):
+            return Measurement(contender, "unverified",
+                               f"reference failed: {type(reference).__name__}: {reference}")
     try:
+        started = time.perf_counter()
         output = contender.call()
+        first_call = (time.perf_counter() - started) * contender.scale / contender.steps
     except Exception as error:  # a crashing contender must not end the run
         return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
+    if contender.reference is None:
+        return Measurement(contender, "unchecked", first_call_seconds=first_call)
     problem = mismatch(contender.select(reference), output)
     if problem:
-        return Measurement(contender, "disagrees", problem)
-    return Measurement(contender, "ok")
+        return Measurement(contender, "disagrees", problem, first_call_seconds=first_call)
+    return Measurement(contender, "ok", first_call_seconds=first_call)
+
+
+class _ExternalTimer:
+    """The timeit.Timer interface over a contender's own ``timer(number)``."""
+
+    def __init__(self, timer):
+        self.timeit = timer
 
 
 def _timer(contender):
     """A timeit.Timer whose loop body is exactly the call ``f(a0, ..., k=...)``."""
+    if contender.timer is not None:
+        return _ExternalTimer(contender.timer)
     positional = [f"a{i}" for i in range(len(contender.args))]
     keywords = [f"{name}=k_{name}" for name in contender.kwargs]
     # Bound in timeit's setup, so they are locals of the timing function.

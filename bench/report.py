@@ -15,12 +15,19 @@ FAILED = ("disagrees", "crashed", "unverified")
 BUSY_WARNING_CPUS = 0.25  # other processes' CPU use above which timings are suspect
 
 # One colour per family, so each technology reads the same in every panel.
-FAMILY_COLOURS = {"python": "#8c8c8c", "numpy": "#4c72b0", "cython": "#dd8452",
-                  "numba": "#55a868", "c": "#8172b3", "pythran": "#64b5cd",
-                  "cext": "#c44e52", "reference": "#d0d0d0"}
-FAMILY_NAMES = {"python": "pure Python", "numpy": "NumPy", "cython": "Cython", "numba": "Numba",
-                "c": "C (ctypes)", "pythran": "Pythran", "cext": "cext",
-                "reference": "reference (not a kernel)"}
+FAMILY_COLOURS = {"python": "#8c8c8c", "pypy": "#b07aa1", "multiprocessing": "#a0a0a0",
+                  "nuitka": "#bab0ac", "mypyc": "#9c755f", "shedskin": "#76b7b2",
+                  "numpy": "#4c72b0", "numexpr": "#8fb0d8", "cython": "#dd8452",
+                  "numba": "#55a868", "pythran": "#64b5cd", "ctypes": "#8172b3",
+                  "cffi": "#a896d0", "naive": "#5a4a8a", "f2py": "#edc948",
+                  "pybind11": "#ff9da7", "nanobind": "#e15759", "cext": "#c44e52",
+                  "reference": "#d0d0d0"}
+FAMILY_NAMES = {"python": "pure Python", "pypy": "PyPy", "multiprocessing": "multiprocessing",
+                "nuitka": "Nuitka", "mypyc": "mypyc", "shedskin": "Shed Skin", "numpy": "NumPy",
+                "numexpr": "numexpr", "cython": "Cython", "numba": "Numba", "pythran": "Pythran",
+                "ctypes": "C (ctypes)", "cffi": "C (cffi)", "naive": "C extension (PyArg_ParseTuple)",
+                "f2py": "Fortran (f2py)", "pybind11": "pybind11", "nanobind": "nanobind",
+                "cext": "cext", "reference": "reference (not a kernel)"}
 
 
 def summarise(workload, measurements, busy_cpus_elsewhere):
@@ -35,8 +42,10 @@ def summarise(workload, measurements, busy_cpus_elsewhere):
     rows = []
     for m in measurements:
         contender = m.contender
-        row = {"label": contender.label, "family": contender.family, "status": m.status,
+        row = {"label": contender.label, "family": contender.family, "path": contender.path,
+               "status": m.status,
                "detail": m.detail, "note": contender.note, "calls_per_sample": m.number,
+               "first_call_seconds": m.first_call_seconds,
                "seconds": m.seconds, "best": None, "median": None, "gb_per_s": None,
                "vs_python": None, "vs_cython": None,
                "targets": [t for t in targets if t["subject"] == contender.label]}
@@ -119,7 +128,7 @@ def table(summary):
     width = max([len(row["label"]) for row in rows] + [10]) + 2
     heading = f"  {'contender':<{width}}{'best':>10}{'median':>10}"
     heading += f"{'GB/s':>8}" if show_bandwidth else ""
-    heading += f"{'×Python':>9}{'×Cython':>9}  {'check':<8} target (issue 4)"
+    heading += f"{'×Python':>9}{'×Cython':>9}  {'check':<8} target"
     lines.append(heading)
     for row in rows:
         line = f"  {row['label']:<{width}}{_time(row['best']):>10}{_time(row['median']):>10}"
@@ -140,19 +149,86 @@ def table(summary):
     return "\n".join(lines)
 
 
-def write_json(path, machine, peers, settings, summaries, wall_seconds):
-    """Everything measured, with every sample, as JSON."""
+# The call-overhead workloads, as (summary key, column heading).
+OVERHEAD_COLUMNS = (("fib-0", "fib(0)"), ("fib-90", "fib(90)"), ("evolve-8", "evolve 8×8"),
+                    ("calculate_z-4", "calculate_z 4 pts"))
+# The Cython book's Table 1-1 rows first, in its order, then the other paths.
+OVERHEAD_ORDER = ("pure Python", "PyPy", "C extension (PyArg_ParseTuple)", "Cython def", "Cython cpdef",
+                  "ctypes", "cffi", "pybind11", "nanobind", "Numba", "cext")
+
+
+def call_overhead(summaries):
+    """The Cython book's Table 1-1, extended: best time per call of each path, JSON-ready.
+
+    One row per path (see workloads._mark_paths), with its best time in each
+    call-overhead workload and the cost of one loop iteration of fib,
+    (fib(90) - fib(0)) / 90, as the book gives it.
+    """
+    by_key = {summary["key"]: summary for summary in summaries}
+    rows = {}
+    for key, _ in OVERHEAD_COLUMNS:
+        for row in by_key.get(key, {"rows": []})["rows"]:
+            if row["path"] and row["best"] is not None:
+                rows.setdefault(row["path"], {"path": row["path"]})[key] = row["best"]
+    for row in rows.values():
+        if "fib-0" in row and "fib-90" in row:
+            row["fib_iteration"] = (row["fib-90"] - row["fib-0"]) / 90
+    order = {path: index for index, path in enumerate(OVERHEAD_ORDER)}
+    return sorted(rows.values(), key=lambda row: order.get(row["path"], len(order)))
+
+
+def call_overhead_table(rows):
+    """The terminal table of call_overhead()."""
+    width = max([len(row["path"]) for row in rows] + [10]) + 2
+    lines = ["\nCall overhead · best time per call; fib's loop iteration = (fib(90) − fib(0)) / 90",
+             f"  {'path':<{width}}" + "".join(f"{heading:>19}" for _, heading in OVERHEAD_COLUMNS)
+             + f"{'per fib iteration':>19}"]
+    for row in rows:
+        lines.append(f"  {row['path']:<{width}}"
+                     + "".join(f"{_time(row.get(key)):>19}" for key, _ in OVERHEAD_COLUMNS)
+                     + f"{_time(row.get('fib_iteration')):>19}")
+    return "\n".join(lines)
+
+
+def costs_table(rows):
+    """The terminal table of costs.measure()."""
+    headings = ("path", "glue/function", "build", "artefact", "first call", "best call", "GIL released",
+                "threads", "SIMD chosen at run time")
+    cells = [[row["path"], _number(row["glue_lines_per_function"]),
+              f"{row['build_seconds']:.1f} s" if row["build_seconds"] else "—",
+              f"{row['artefact_bytes'] / 1e3:.0f} kB" if row["artefact_bytes"] else "—",
+              _time(row["first_call_seconds"]), _time(row["best_call_seconds"]),
+              row["gil_released"], row["threads"], row["simd"]]
+             for row in rows]
+    widths = [max(len(str(cell)) for cell in column) + 2 for column in zip(headings, *cells, strict=True)]
+    lines = ["\nWhat each path costs · glue = hand-written binding lines per function bound (how: "
+             "below); build time and file size as built by this harness (setuptools builds carry "
+             "Python's -g); first and best call in the calculate_z 1000² table (evolve 512² or "
+             "fib(90) where a path has none), the first including any JIT warm-up or compile",
+             ("  " + "".join(f"{heading:<{width}}"
+                             for heading, width in zip(headings, widths, strict=True))).rstrip()]
+    for row_cells in cells:
+        lines.append(("  " + "".join(f"{str(cell):<{width}}"
+                                     for cell, width in zip(row_cells, widths, strict=True))).rstrip())
+    lines += [f"  · {row['path']}: glue counted as {row['glue_counted']}" for row in rows]
+    return "\n".join(lines)
+
+
+def write_json(path, machine, peers, settings, summaries, wall_seconds, tables):
+    """Everything measured, with every sample, as JSON; ``tables`` holds the cross-workload tables."""
     document = {
         "machine": machine,
         "settings": dataclasses.asdict(settings),
         "wall_seconds": wall_seconds,
         "builds": [{"name": built.build.name, "tool": built.build.tool, "status": built.status,
                     "seconds": built.seconds, "path": str(built.path) if built.path else None,
-                    "detail": built.detail} for built in peers.builds],
+                    "size_bytes": built.size_bytes, "detail": built.detail}
+                   for built in peers.builds],
         "numba_compile_seconds": peers.numba_compile_seconds,
         "skipped": peers.skipped,
         "failures": peers.failures,
         "workloads": summaries,
+        **tables,
     }
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
 
@@ -168,7 +244,9 @@ def plot(path, machine, summaries):
         return f"no plot: matplotlib is missing ({error}); pip install matplotlib"
     columns = 2
     panel_rows = math.ceil(len(summaries) / columns)
-    figure, axes = plt.subplots(panel_rows, columns, figsize=(15, 3.6 * panel_rows + 1),
+    # Room for each bar's label: the tallest panel sets every panel's height.
+    bars = max(len(summary["rows"]) for summary in summaries)
+    figure, axes = plt.subplots(panel_rows, columns, figsize=(15, (0.16 * bars + 1.2) * panel_rows + 1),
                                 squeeze=False)
     for axis in axes.flat[len(summaries):]:
         axis.set_visible(False)
@@ -177,7 +255,7 @@ def plot(path, machine, summaries):
     families = {row["family"] for summary in summaries for row in summary["rows"]}
     figure.legend(handles=[Patch(color=FAMILY_COLOURS[f], label=FAMILY_NAMES[f])
                            for f in FAMILY_COLOURS if f in families],
-                  loc="lower center", ncol=len(families), frameon=False)
+                  loc="lower center", ncol=min(len(families), 10), frameon=False)
     figure.suptitle(f"cext vs peers · {machine['cpu']}, {machine['threads']} threads · "
                     "best time per call (bar) and median (whisker); log scale, shorter is faster")
     figure.tight_layout(rect=(0, 0.03, 1, 0.97))

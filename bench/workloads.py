@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 
 from .harness import Contender
-from .peers import numpy_vectorised, python_loops
+from .peers import numpy_vectorised, pool_julia, python_loops
 
 MAXITER = 300
 JULIA_WIDTH = 1000
@@ -43,19 +43,28 @@ class Settings:
     evolve_sizes: tuple
     multi_step_sizes: tuple
     steps: int
+    # Calls of a few hundred nanoseconds need far less than min_sample_seconds
+    # to be timed well; the call-overhead workloads use this instead.
+    overhead_sample_seconds: float
     fib_arguments: tuple = (0, 90)
+    # Every peer runs the sizes up to this; the larger ones compare the
+    # parallel and bandwidth-bound contenders only, to keep the run short.
+    all_peers_up_to: int = 512
 
 
 FULL = Settings("full", repeats=7, min_sample_seconds=0.2, julia_row_stride=10,
                 python_points=2**20, evolve_sizes=(512, 2048, 4096),
-                multi_step_sizes=(2048, 4096), steps=20)
+                multi_step_sizes=(2048, 4096), steps=20, overhead_sample_seconds=0.05)
 QUICK = Settings("quick", repeats=3, min_sample_seconds=0.02, julia_row_stride=50,
-                 python_points=2**15, evolve_sizes=(512,), multi_step_sizes=(512,), steps=4)
+                 python_points=2**15, evolve_sizes=(512,), multi_step_sizes=(512,), steps=4,
+                 overhead_sample_seconds=0.01)
+TINY_GRID = 8  # the call-overhead diffusion case: an 8×8 grid
+TINY_POINTS = 4  # the call-overhead Julia case: the grid's first 4 points
 
 
 @dataclass(frozen=True)
 class Target:
-    """A goal from issue 4: the ratio of two contenders' best times in this run.
+    """A performance goal: the ratio of two contenders' best times in this run.
 
     ``speedup`` is time(baseline) / time(subject) and must reach ``threshold``.
     ``style`` only changes how it reads: "speedup" (13.8×), "time" (the
@@ -84,6 +93,7 @@ class Workload:
     bytes_per_step: int | None = None
     targets: list = field(default_factory=list)
     check_reference: object = None
+    min_sample_seconds: float | None = None  # None: the settings' min_sample_seconds
 
 
 class Labels:
@@ -94,36 +104,87 @@ class Labels:
     NUMPY = "NumPy vectorised"
     NUMPY_ROLL = "NumPy np.roll (periodic)"
     NUMPY_SLICING = "NumPy slicing, out="
+    NUMEXPR = "numexpr"
     C_CTYPES = "C via ctypes (serial)"
+    C_CFFI = "C via cffi (serial)"
+    C_EXTENSION = "C extension, PyArg_ParseTuple"
+    F2PY = "Fortran via f2py (serial)"
     CYTHON = "Cython memoryview (serial)"
     CYTHON_PRANGE = "Cython prange"
     CYTHON_FIB = "Cython typed def"
+    CYTHON_CPDEF = "Cython typed cpdef"
     NUMBA = "Numba @njit (serial)"
     NUMBA_PARALLEL = "Numba parallel prange"
     NUMBA_FIB = "Numba @njit"
     PYTHRAN = "Pythran (OpenMP)"
     PYTHRAN_FIB = "Pythran"
+    PYPY = "PyPy"
+    SHEDSKIN = "Shed Skin"
+    NUITKA = "Nuitka"
+    MYPYC = "mypyc"
     CEXT_FIB = "cext"
+    PYBIND11_FIB = "pybind11 (cext kernel)"
+    NANOBIND_FIB = "nanobind (cext kernel)"
     COPY = "memory copy, np.copyto"
     COPY_PARALLEL = "memory copy, prange memcpy"
 
     @staticmethod
     def cext(threads, what=""):
-        return f"cext{what} ({threads} thread{'s' if threads > 1 else ''})"
+        return f"cext{what} ({Labels.threads(threads)})"
+
+    @staticmethod
+    def bound(library, threads):
+        """cext's kernels and dispatch bound with another library."""
+        return f"{library} + cext kernels ({Labels.threads(threads)})"
+
+    @staticmethod
+    def pool(processes):
+        return f"multiprocessing Pool ({processes} process{'es' if processes > 1 else ''})"
+
+    @staticmethod
+    def threads(count):
+        return f"{count} thread{'s' if count > 1 else ''}"
+
+
+def _mark_paths(contenders, threads):
+    """Name each contender's row in the call-overhead and cost tables.
+
+    One row per way of running the kernels; where a family has several
+    contenders, the serial one (or, for the bound kernels, the same thread
+    count as cext's) stands for it.
+    """
+    paths = {
+        Labels.PYTHON: "pure Python", Labels.PYPY: "PyPy", Labels.pool(threads): "multiprocessing",
+        Labels.NUITKA: "Nuitka", Labels.MYPYC: "mypyc", Labels.SHEDSKIN: "Shed Skin",
+        Labels.NUMPY: "NumPy", Labels.NUMPY_SLICING: "NumPy", Labels.NUMEXPR: "numexpr",
+        Labels.NUMBA: "Numba", Labels.NUMBA_FIB: "Numba",
+        Labels.CYTHON: "Cython def", Labels.CYTHON_FIB: "Cython def", Labels.CYTHON_CPDEF: "Cython cpdef",
+        Labels.PYTHRAN: "Pythran", Labels.PYTHRAN_FIB: "Pythran",
+        Labels.C_CTYPES: "ctypes", Labels.C_CFFI: "cffi", Labels.C_EXTENSION: "C extension (PyArg_ParseTuple)",
+        Labels.F2PY: "f2py",
+        Labels.bound("pybind11", threads): "pybind11", Labels.PYBIND11_FIB: "pybind11",
+        Labels.bound("nanobind", threads): "nanobind", Labels.NANOBIND_FIB: "nanobind",
+        Labels.cext(threads): "cext", Labels.CEXT_FIB: "cext",
+    }
+    for contender in contenders:
+        contender.path = paths.get(contender.label, "")
+    return contenders
 
 
 def plan(peers, settings, threads, groups):
     """The workloads to run, as (group, title, build) with build() -> Workload."""
     entries = [("calculate_z", f"calculate_z {JULIA_WIDTH}×{JULIA_WIDTH}",
-                partial(julia_workload, peers, settings, threads))]
-    for size in settings.evolve_sizes:
+                partial(julia_workload, peers, settings, threads)),
+               ("calculate_z", f"calculate_z {TINY_POINTS} points",
+                partial(julia_workload, peers, settings, threads, points=TINY_POINTS))]
+    for size in (TINY_GRID, *settings.evolve_sizes):
         entries.append(("evolve", f"evolve {size}²",
                         partial(evolve_workload, peers, settings, threads, size)))
     for size in settings.multi_step_sizes:
         entries.append(("evolve", f"evolve {settings.steps} steps {size}²",
                         partial(multi_step_workload, peers, settings, threads, size)))
     for n in settings.fib_arguments:
-        entries.append(("fib", f"fib({n})", partial(fib_workload, peers, n)))
+        entries.append(("fib", f"fib({n})", partial(fib_workload, peers, settings, threads, n)))
     return [entry for entry in entries if entry[0] in groups]
 
 
@@ -170,28 +231,52 @@ def repeat_steps(step, grid, out, scratch, steps, dt, D):
         source = target
 
 
-def julia_workload(peers, settings, threads):
-    """The seeds' Julia set: every calculate_z peer on the same 10**6 points."""
+def julia_workload(peers, settings, threads, points=None):
+    """The seeds' Julia set: every calculate_z peer on the same 10**6 points.
+
+    With ``points``, only the grid's first ``points`` points (which escape at
+    once): then the time is what a call costs, not the kernel.
+    """
     zs_list, cs_list = julia_lists()
-    zs, cs = lists_to_arrays(zs_list, cs_list)
     rows = len(zs_list) // JULIA_WIDTH
-    stride = settings.julia_row_stride
+    tiny = points is not None
+    if tiny:
+        zs_list, cs_list = zs_list[:points], cs_list[:points]
+    zs, cs = lists_to_arrays(zs_list, cs_list)
+    # The pure-Python family runs on every stride-th row and is scaled up.
+    stride = 1 if tiny else settings.julia_row_stride
+    grid_shape = (1, points) if tiny else (rows, JULIA_WIDTH)
     sampled = slice(None, None, stride)
-    grid_shape = (rows, JULIA_WIDTH)
-    contenders = [
-        Contender(Labels.PYTHON, "python", python_loops.calculate_z,
-                  (MAXITER, zs.reshape(grid_shape)[sampled].ravel().tolist(),
-                   cs.reshape(grid_shape)[sampled].ravel().tolist()),
-                  select=lambda expected: expected.reshape(grid_shape)[sampled].ravel(),
-                  scale=stride,
-                  note=f"runs on every {stride}th row ({len(range(rows)[sampled])} of {rows}); "
-                       f"time ×{stride}"),
-        Contender(Labels.CONVERSION, "reference", lists_to_arrays, (zs_list, cs_list),
-                  reference=None,
-                  note="converting the seeds' lists, not a kernel: the cost of a list interface"),
-        Contender(Labels.NUMPY, "numpy", numpy_vectorised.calculate_z, (MAXITER, zs, cs),
-                  note="allocates its output"),
-    ]
+    sampled_rows = [row.tolist() for row in zs.reshape(grid_shape)[sampled]], \
+        [row.tolist() for row in cs.reshape(grid_shape)[sampled]]
+    python_args = (MAXITER, [z for row in sampled_rows[0] for z in row],
+                   [c for row in sampled_rows[1] for c in row])
+    subset = {"select": lambda expected: expected.reshape(grid_shape)[sampled].ravel(),
+              "scale": stride,
+              "note": "" if tiny else (f"runs on every {stride}th row ({len(sampled_rows[0])} of {rows}); "
+                                       f"time ×{stride}")}
+    contenders = [Contender(Labels.PYTHON, "python", python_loops.calculate_z, python_args, **subset)]
+    if not tiny:
+        contenders.append(Contender(
+            Labels.CONVERSION, "reference", lists_to_arrays, (zs_list, cs_list), reference=None,
+            note="converting the seeds' lists, not a kernel: the cost of a list interface"))
+    contenders.append(Contender(Labels.NUMPY, "numpy", numpy_vectorised.calculate_z, (MAXITER, zs, cs),
+                                note="allocates its output"))
+    if peers.pypy:
+        call, timer = peers.pypy.contender_parts("calculate_z", python_args)
+        contenders.append(Contender(Labels.PYPY, "pypy", call, timer=timer, **subset))
+    if peers.pool and not tiny:
+        contenders.append(Contender(Labels.pool(peers.pool._processes), "multiprocessing",
+                                    pool_julia.calculate_z, (peers.pool, MAXITER, *sampled_rows),
+                                    **subset))
+    for label, family, module in ((Labels.NUITKA, "nuitka", peers.nuitka),
+                                  (Labels.MYPYC, "mypyc", peers.mypyc)):
+        if module:
+            contenders.append(Contender(label, family, module.calculate_z, python_args, **subset))
+    if peers.shedskin:
+        contenders.append(Contender(Labels.SHEDSKIN, "shedskin", peers.shedskin.calculate_z,
+                                    (MAXITER, zs_list, cs_list),
+                                    note="takes the seeds' lists; converts them on every call"))
     if peers.cython_julia:
         contenders.append(Contender(Labels.CYTHON, "cython", peers.cython_julia.calculate_z,
                                     (MAXITER, zs, cs), note="allocates its output (seeds' API)"))
@@ -202,12 +287,18 @@ def julia_workload(peers, settings, threads):
     if peers.numba:
         for label, kernel in ((Labels.NUMBA, peers.numba.calculate_z),
                               (Labels.NUMBA_PARALLEL, peers.numba.calculate_z_parallel)):
-            output = np.empty(zs.shape, dtype=np.int32)
-            contenders.append(Contender(label, "numba", kernel, (MAXITER, zs, cs, output),
-                                        writes_to=output))
+            contenders.append(_filling(label, "numba", kernel, (MAXITER, zs, cs)))
+    for label, family, kernels in ((Labels.C_CTYPES, "ctypes", peers.ctypes),
+                                   (Labels.C_CFFI, "cffi", peers.cffi)):
+        if kernels:
+            contenders.append(_filling(label, family, kernels.calculate_z, (MAXITER, zs, cs)))
     if peers.pythran:
         contenders.append(Contender(Labels.PYTHRAN, "pythran", peers.pythran.calculate_z,
                                     (MAXITER, zs, cs), note="allocates its output"))
+    for library, module in (("pybind11", peers.pybind11), ("nanobind", peers.nanobind)):
+        if module:
+            contenders.append(_filling(Labels.bound(library, threads), library, module.calculate_z,
+                                       (MAXITER, zs, cs), kwargs={"num_threads": threads}))
     if peers.cext:
         for count in sorted({1, threads}):
             contenders.append(Contender(Labels.cext(count), "cext", peers.cext.calculate_z,
@@ -216,11 +307,18 @@ def julia_workload(peers, settings, threads):
                                          "num_threads": count}))
     reference = _first_present(contenders, Labels.cext(threads), Labels.CYTHON, Labels.NUMBA,
                                Labels.NUMPY)
+    _mark_paths(contenders, threads)
 
     def check_sum(output):
         total = int(output.sum(dtype=np.int64))
         return None if total == JULIA_SUM else f"escape counts sum to {total}, not {JULIA_SUM}"
 
+    if tiny:
+        return Workload(
+            "calculate_z", f"calculate_z-{points}",
+            f"calculate_z · {points} points that escape at once: the cost of a call",
+            contenders, {"default": reference}, python_label=Labels.PYTHON,
+            cython_label=Labels.CYTHON, min_sample_seconds=settings.overhead_sample_seconds)
     return Workload(
         "calculate_z", "calculate_z",
         f"calculate_z · {rows}×{JULIA_WIDTH} grid, maxiter {MAXITER}, 1-D complex128 arrays "
@@ -235,27 +333,55 @@ def julia_workload(peers, settings, threads):
 
 
 def evolve_workload(peers, settings, threads, size):
-    """One diffusion step on a random size×size grid, with the copy references."""
+    """One diffusion step on a random size×size grid, with the copy references.
+
+    Every peer runs sizes up to ``settings.all_peers_up_to`` (the 8×8 grid
+    measures what a call costs); larger grids compare the fast contenders.
+    """
     grid = np.random.default_rng(size).random((size, size))
+    every_peer = size <= settings.all_peers_up_to
     band = min(size - 2, max(1, settings.python_points // size))
     python_rows = grid[:band + 2].tolist()
-    python_out = [row[:] for row in python_rows]
-    contenders = [
-        Contender(Labels.PYTHON, "python", python_loops.evolve,
-                  (python_rows, python_out, DT, D), writes_to=python_out,
-                  # A correct run on rows 0..band+1 leaves row band+1 as it was.
-                  select=lambda expected: np.vstack([expected[:band + 1], grid[band + 1:band + 2]]),
-                  scale=(size - 2) / band,
-                  note=("nested lists" if band == size - 2 else
-                        f"nested lists; runs on {band} of {size - 2} interior rows, "
-                        f"time ×{(size - 2) / band:.3g}")),
+
+    def python_args():
+        """Arguments for a list peer, with nested output lists of its own."""
+        return python_rows, [row[:] for row in python_rows], DT, D
+    subset = {
+        # A correct run on rows 0..band+1 leaves row band+1 as it was.
+        "select": lambda expected: np.vstack([expected[:band + 1], grid[band + 1:band + 2]]),
+        "scale": (size - 2) / band,
+        "note": ("nested lists" if band == size - 2 else
+                 f"nested lists; runs on {band} of {size - 2} interior rows, "
+                 f"time ×{(size - 2) / band:.3g}")}
+    args = python_args()
+    contenders = [Contender(Labels.PYTHON, "python", python_loops.evolve, args, writes_to=args[1],
+                            **subset)]
+    if every_peer and peers.pypy:
+        call, timer = peers.pypy.contender_parts("evolve", python_args(), output=1)
+        contenders.append(Contender(Labels.PYPY, "pypy", call, timer=timer, **subset))
+    for label, family, module in ((Labels.NUITKA, "nuitka", peers.nuitka),
+                                  (Labels.MYPYC, "mypyc", peers.mypyc)):
+        if every_peer and module:
+            args = python_args()
+            contenders.append(Contender(label, family, module.evolve, args, writes_to=args[1], **subset))
+    contenders += [
         Contender(Labels.NUMPY_ROLL, "numpy", numpy_vectorised.evolve_roll, (grid, DT, D),
                   reference="periodic", note="periodic boundary; allocates its result"),
         _in_place(Labels.NUMPY_SLICING, "numpy", numpy_vectorised.evolve_slicing, grid,
                   extra=(np.empty((size - 2, size - 2)),)),
     ]
-    if peers.c_evolve:
-        contenders.append(_in_place(Labels.C_CTYPES, "c", peers.c_evolve, grid))
+    if every_peer and peers.numexpr:
+        contenders.append(_in_place(Labels.NUMEXPR, "numexpr", peers.numexpr, grid,
+                                    note="numexpr's own threads"))
+    if peers.ctypes:
+        contenders.append(_in_place(Labels.C_CTYPES, "ctypes", peers.ctypes.evolve, grid))
+    if every_peer:
+        for label, family, kernel in (
+                (Labels.C_CFFI, "cffi", peers.cffi and peers.cffi.evolve),
+                (Labels.C_EXTENSION, "naive", peers.naive and peers.naive.evolve),
+                (Labels.F2PY, "f2py", peers.f2py)):
+            if kernel:
+                contenders.append(_in_place(label, family, kernel, grid))
     if peers.cython_diffusion:
         contenders.append(_in_place(Labels.CYTHON, "cython", peers.cython_diffusion.evolve, grid))
         contenders.append(_in_place(Labels.CYTHON_PRANGE, "cython",
@@ -267,6 +393,10 @@ def evolve_workload(peers, settings, threads, size):
                                     grid))
     if peers.pythran:
         contenders.append(_in_place(Labels.PYTHRAN, "pythran", peers.pythran.evolve, grid))
+    for library, module in (("pybind11", peers.pybind11), ("nanobind", peers.nanobind)):
+        if module:
+            contenders.append(_in_place(Labels.bound(library, threads), library, module.evolve, grid,
+                                        kwargs={"num_threads": threads}))
     if peers.cext:
         for count in sorted({1, threads}):
             contenders.append(_in_place(Labels.cext(count), "cext", peers.cext.evolve, grid,
@@ -274,15 +404,17 @@ def evolve_workload(peers, settings, threads, size):
         contenders.append(_in_place(Labels.cext(threads, " periodic"), "cext", peers.cext.evolve,
                                     grid, kwargs={"boundary": "periodic", "num_threads": threads},
                                     reference="periodic"))
-    contenders.append(Contender(Labels.COPY, "reference", np.copyto, (np.empty_like(grid), grid),
-                                reference=None,
-                                note="machine reference: 16 bytes moved per point, 1 thread"))
-    if peers.cython_copy:
+    if size > TINY_GRID:
+        contenders.append(Contender(Labels.COPY, "reference", np.copyto, (np.empty_like(grid), grid),
+                                    reference=None,
+                                    note="machine reference: 16 bytes moved per point, 1 thread"))
+    if peers.cython_copy and size > TINY_GRID:
         contenders.append(Contender(Labels.COPY_PARALLEL, "reference",
                                     peers.cython_copy.copy_prange, (grid, np.empty_like(grid)),
                                     reference=None,
                                     note=f"machine reference: a memcpy per row, {threads} threads"))
 
+    _mark_paths(contenders, threads)
     references = {
         "default": _first_present(contenders, Labels.cext(threads), Labels.C_CTYPES,
                                   Labels.CYTHON, Labels.NUMPY_SLICING),
@@ -301,6 +433,11 @@ def evolve_workload(peers, settings, threads, size):
                     Target(Labels.cext(threads), copy, 0.8,
                            f"≥ 80% of copy bandwidth ({copy.removeprefix('memory copy, ')})",
                            style="share")]
+    if size == TINY_GRID:
+        return Workload(
+            "evolve", f"evolve-{size}", f"evolve · one step, {size}×{size}: the cost of a call",
+            contenders, references, python_label=Labels.PYTHON, cython_label=Labels.CYTHON,
+            min_sample_seconds=settings.overhead_sample_seconds)
     return Workload(
         "evolve", f"evolve-{size}",
         f"evolve · one step, {size}×{size} float64, fixed boundary, dt={DT}, D={D}",
@@ -344,24 +481,46 @@ def multi_step_workload(peers, settings, threads, size):
         bytes_per_step=BYTES_PER_POINT * size * size, targets=targets)
 
 
-def fib_workload(peers, n):
-    """fib(n) per call: call overhead at n=0, a short scalar loop at n=90."""
+def fib_workload(peers, settings, threads, n):
+    """fib(n) per call: call overhead at n=0, a short scalar loop at n=90.
+
+    The rows of the Cython book's Table 1-1, extended to today's binding tools.
+    """
     contenders = [Contender(Labels.PYTHON, "python", python_loops.fib, (n,))]
-    if peers.cython_fib:
-        contenders.append(Contender(Labels.CYTHON_FIB, "cython", peers.cython_fib.fib, (n,)))
-    if peers.numba:
-        contenders.append(Contender(Labels.NUMBA_FIB, "numba", peers.numba.fib, (n,)))
-    if peers.pythran:
-        contenders.append(Contender(Labels.PYTHRAN_FIB, "pythran", peers.pythran.fib, (n,)))
-    if peers.cext:
-        contenders.append(Contender(Labels.CEXT_FIB, "cext", peers.cext.fib, (n,)))
+    if peers.pypy:
+        call, timer = peers.pypy.contender_parts("fib", (n,))
+        contenders.append(Contender(Labels.PYPY, "pypy", call, timer=timer,
+                                    note="timed inside PyPy, whose JIT can inline the call into the loop"))
+    for label, family, module in ((Labels.C_EXTENSION, "naive", peers.naive),
+                                  (Labels.CYTHON_FIB, "cython", peers.cython_fib),
+                                  (Labels.CYTHON_CPDEF, "cython", peers.cython_fib_cpdef),
+                                  (Labels.C_CTYPES, "ctypes", peers.ctypes),
+                                  (Labels.C_CFFI, "cffi", peers.cffi),
+                                  (Labels.PYBIND11_FIB, "pybind11", peers.pybind11),
+                                  (Labels.NANOBIND_FIB, "nanobind", peers.nanobind),
+                                  (Labels.NUMBA_FIB, "numba", peers.numba),
+                                  (Labels.PYTHRAN_FIB, "pythran", peers.pythran),
+                                  (Labels.SHEDSKIN, "shedskin", peers.shedskin),
+                                  (Labels.NUITKA, "nuitka", peers.nuitka),
+                                  (Labels.MYPYC, "mypyc", peers.mypyc),
+                                  (Labels.CEXT_FIB, "cext", peers.cext)):
+        if module:
+            contenders.append(Contender(label, family, module.fib, (n,)))
+    _mark_paths(contenders, threads)
     at_most = 0.85 if n == 0 else 1.0
     return Workload(
         "fib", f"fib-{n}", f"fib({n}) · time per call",
         contenders, {"default": _first_present(contenders, Labels.CEXT_FIB, Labels.PYTHON)},
         python_label=Labels.PYTHON, cython_label=Labels.CYTHON_FIB,
         targets=[Target(Labels.CEXT_FIB, Labels.CYTHON_FIB, 1 / at_most,
-                        f"≤ {at_most:g}× Cython's time", style="time")])
+                        f"≤ {at_most:g}× Cython's time", style="time")],
+        min_sample_seconds=settings.overhead_sample_seconds)
+
+
+def _filling(label, family, kernel, args, kwargs=None):
+    """A contender calling ``kernel(*args, counts, **kwargs)`` that fills its own int32 ``counts``."""
+    counts = np.empty(args[1].shape, dtype=np.int32)
+    return Contender(label, family, kernel, (*args, counts), kwargs or {}, writes_to=counts)
 
 
 def _in_place(label, family, kernel, grid, *, extra=(), kwargs=None, steps=1,
