@@ -52,9 +52,10 @@ class Settings:
     all_peers_up_to: int = 512
 
 
+# 8192² (512 MiB a grid) is larger than any CPU's L3: there every step goes to memory.
 FULL = Settings("full", repeats=7, min_sample_seconds=0.2, julia_row_stride=10,
-                python_points=2**20, evolve_sizes=(512, 2048, 4096),
-                multi_step_sizes=(2048, 4096), steps=20, overhead_sample_seconds=0.05)
+                python_points=2**20, evolve_sizes=(512, 2048, 4096, 8192),
+                multi_step_sizes=(2048, 4096, 8192), steps=20, overhead_sample_seconds=0.05)
 QUICK = Settings("quick", repeats=3, min_sample_seconds=0.02, julia_row_stride=50,
                  python_points=2**15, evolve_sizes=(512,), multi_step_sizes=(512,), steps=4,
                  overhead_sample_seconds=0.01)
@@ -127,6 +128,10 @@ class Labels:
     NANOBIND_FIB = "nanobind (cext kernel)"
     COPY = "memory copy, np.copyto"
     COPY_PARALLEL = "memory copy, prange memcpy"
+
+    @staticmethod
+    def lane_perfect(threads):
+        return f"machine limit: every lane busy ({Labels.threads(threads)})"
 
     @staticmethod
     def cext(threads, what=""):
@@ -305,6 +310,8 @@ def julia_workload(peers, settings, threads, points=None):
                                         (MAXITER, zs, cs),
                                         {"out": np.empty(zs.shape, dtype=np.int32),
                                          "num_threads": count}))
+        if not tiny:
+            contenders += _lane_perfect(peers.cext, threads)
     reference = _first_present(contenders, Labels.cext(threads), Labels.CYTHON, Labels.NUMBA,
                                Labels.NUMPY)
     _mark_paths(contenders, threads)
@@ -328,8 +335,26 @@ def julia_workload(peers, settings, threads, points=None):
         targets=[
             Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 12, "≥ 12× Cython prange"),
             Target(Labels.cext(1), Labels.CYTHON, 10, "≥ 10× serial Cython"),
+            *(Target(Labels.cext(count), Labels.lane_perfect(count), 0.85,
+                     f"≥ 85% of the machine limit, {Labels.threads(count)}", style="share")
+              for count in sorted({1, threads})),
         ],
         check_reference=check_sum)
+
+
+def _lane_perfect(cext, threads):
+    """The machine's limit for the Julia grid: its useful iterations, at the rate of points that never escape.
+
+    The grid needs JULIA_SUM point-iterations; a kernel can at best spend exactly those. Points at z = c = 0
+    never escape, so every lane of every vector is busy for all maxiter iterations: JULIA_SUM / MAXITER such
+    points take the time of the grid's useful work with no lane idle, on the same code path.
+    """
+    zeros = np.zeros(JULIA_SUM // MAXITER, dtype=complex)
+    return [Contender(Labels.lane_perfect(count), "reference", cext.calculate_z, (MAXITER, zeros, 0j),
+                      {"out": np.empty(zeros.shape, dtype=np.int32), "num_threads": count}, reference=None,
+                      note=f"{zeros.size} points that never escape × {MAXITER} iterations = the grid's "
+                           f"{JULIA_SUM} useful ones")
+            for count in sorted({1, threads})]
 
 
 def evolve_workload(peers, settings, threads, size):
@@ -426,13 +451,16 @@ def evolve_workload(peers, settings, threads, size):
         targets.append(Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 2.5,
                               "≥ 2.5× Cython prange"))
     if size == 4096:
-        # The machine's copy bandwidth is what the best copy reaches with the
-        # same threads as cext; one thread's np.copyto reaches less.
+        targets.append(Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 1.3, "≥ 1.3× Cython prange"))
+    if size > TINY_GRID:
+        # The machine's limit is a copy of the grid with the same threads as cext (one thread's np.copyto
+        # reaches less): one step reads and writes the same bytes.
         copy = _first_present(contenders, Labels.COPY_PARALLEL, Labels.COPY)
-        targets += [Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 1.3, "≥ 1.3× Cython prange"),
-                    Target(Labels.cext(threads), copy, 0.8,
-                           f"≥ 80% of copy bandwidth ({copy.removeprefix('memory copy, ')})",
-                           style="share")]
+        for what in ("", " periodic"):
+            targets.append(Target(Labels.cext(threads, what), copy, 1 / 1.15,
+                                  f"≤ 1.15× the copy's time{what and ', periodic'}", style="time"))
+        for peer in (Labels.NUMBA_PARALLEL, Labels.CYTHON_PRANGE):
+            targets.append(Target(Labels.cext(threads), peer, 1, f"faster than {peer}"))
     if size == TINY_GRID:
         return Workload(
             "evolve", f"evolve-{size}", f"evolve · one step, {size}×{size}: the cost of a call",
@@ -469,10 +497,14 @@ def multi_step_workload(peers, settings, threads, size):
                                         kwargs={"steps": steps, "num_threads": count}))
     reference = _first_present(contenders, Labels.cext(threads, repeated),
                                Labels.CYTHON_PRANGE + repeated, Labels.NUMBA_PARALLEL + repeated)
-    targets = []
-    if size in (2048, 4096):
+    targets = [Target(Labels.cext(threads, repeated), Labels.CYTHON_PRANGE + repeated, 1,
+                      f"{steps} single-step calls no slower than Cython's")]
+    # Temporal blocking: each round reads and writes the grid once for several steps, so its lead grows
+    # where the grid no longer fits any cache.
+    goal = {2048: 1.8, 4096: 3, 8192: 3.5}.get(size)
+    if goal:
         targets.append(Target(Labels.cext(threads, f" steps={steps}"),
-                              Labels.CYTHON_PRANGE + repeated, 3, "≥ 3× Cython prange"))
+                              Labels.CYTHON_PRANGE + repeated, goal, f"≥ {goal:g}× Cython prange"))
     return Workload(
         "evolve", f"evolve-{steps}-steps-{size}",
         f"evolve · {steps} steps, {size}×{size} float64, fixed boundary (time per step)",
