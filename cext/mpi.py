@@ -129,7 +129,8 @@ def _agree(comm: MPI.Intracomm, function: str, call: Call | None, error: Excepti
     if failed:
         rank, (kind, message) = failed[0]
         where = f"rank {rank}" if len(failed) == 1 else f"ranks {', '.join(str(r) for r, _ in failed)}"
-        raise _ERROR_TYPES.get(kind, RuntimeError)(f"{message} [on {where} of {comm.size}; every rank raises]")
+        suffix = f" [on {where} of {comm.size}; every rank raises]" if comm.size > 1 else ""
+        raise _ERROR_TYPES.get(kind, RuntimeError)(message + suffix)
     calls = [report[0] for report in reports]
     if compare:
         for rank, other in enumerate(calls):
@@ -600,7 +601,7 @@ def diffuse(
         try:
             evolve(np.zeros((1, 1)), np.empty((1, 1)), dt, D, steps=0, num_threads=num_threads)
         except (TypeError, ValueError, OverflowError) as failure:
-            raise type(failure)(str(failure).replace("evolve():", f"{function}", 1)) from None
+            raise type(failure)(str(failure).replace("evolve():", f"{function}:", 1)) from None
         dt, D = float(dt), float(D)
         # repr() of a float gives its exact value, and NaN compares equal to NaN as text.
         call = (("dt", repr(dt)), ("D", repr(D)), ("steps", steps), ("steps_per_exchange", steps_per_exchange))
@@ -732,7 +733,7 @@ def julia_image(
         try:
             calculate_z(maxiter, np.empty(0, dtype=np.complex128), c, num_threads=num_threads)
         except (TypeError, ValueError, OverflowError) as failure:
-            raise type(failure)(str(failure).replace("calculate_z():", function, 1)) from None
+            raise type(failure)(str(failure).replace("calculate_z():", f"{function}:", 1)) from None
         c, maxiter = complex(c), operator.index(maxiter)
         call = (("width", width), ("height", height), ("c", repr(c)), ("maxiter", maxiter),
                 ("x_range", repr(x_range)), ("y_range", repr(y_range)), ("dims", dims))
