@@ -243,6 +243,10 @@ class Decomposition:
         A negative shape, an unknown boundary, ``dims`` that do not multiply to the number of ranks, or ranks
         that pass different arguments.
 
+    See Also
+    --------
+    diffuse : Steps of the diffusion equation on the blocks of a decomposition.
+
     Examples
     --------
     With 6 ranks (``mpiexec -n 6``):
@@ -287,12 +291,56 @@ class Decomposition:
         self._broken: str | None = None
 
     def slices_of(self, rank: int) -> tuple[slice, slice]:
-        """Where the block of ``rank`` lies in the whole grid."""
+        """Where the block of ``rank`` lies in the whole grid.
+
+        Every rank can ask about every other: the blocks follow from the shape and ``dims`` alone.
+
+        Parameters
+        ----------
+        rank : int
+            A rank of ``self.comm``.
+
+        Returns
+        -------
+        tuple of slice
+            ``(rows, columns)``, each with a start and a stop.
+
+        See Also
+        --------
+        shape_of : The block's shape.
+
+        Examples
+        --------
+        >>> dec.slices_of(0)                                 # 100x50 on 3x2 ranks
+        (slice(0, 34, None), slice(0, 25, None))
+        """
         row, column = self.comm.Get_coords(rank)
         return (slice(*_split(self.shape[0], self.dims[0], row)), slice(*_split(self.shape[1], self.dims[1], column)))
 
     def shape_of(self, rank: int) -> tuple[int, int]:
-        """The shape of the block of ``rank``."""
+        """The shape of the block of ``rank``.
+
+        Every rank can ask about every other: the blocks follow from the shape and ``dims`` alone.
+
+        Parameters
+        ----------
+        rank : int
+            A rank of ``self.comm``.
+
+        Returns
+        -------
+        tuple of int
+            ``(rows, columns)``.
+
+        See Also
+        --------
+        slices_of : Where the block lies.
+
+        Examples
+        --------
+        >>> dec.shape_of(5)                                  # 100x50 on 3x2 ranks
+        (33, 25)
+        """
         rows, columns = self.slices_of(rank)
         return (rows.stop - rows.start, columns.stop - columns.start)
 
@@ -323,7 +371,9 @@ class Decomposition:
             raise
 
     def scatter(self, grid: ArrayLike | None = None) -> NDArray[np.generic]:
-        """Sends each rank its block of ``grid``, from rank 0. Collective.
+        """Send each rank its block of ``grid``, from rank 0. Collective.
+
+        Rank 0 sends the blocks one after another, so it needs the memory of one block besides the grid.
 
         Parameters
         ----------
@@ -340,6 +390,17 @@ class Decomposition:
         ------
         TypeError, ValueError
             On every rank, if rank 0's grid has the wrong shape or a non-numeric dtype.
+
+        See Also
+        --------
+        gather : The way back.
+
+        Examples
+        --------
+        >>> grid = np.arange(100.0 * 50).reshape(100, 50) if MPI.COMM_WORLD.rank == 0 else None
+        >>> block = dec.scatter(grid)
+        >>> block.shape == dec.block_shape
+        True
         """
         function = "Decomposition.scatter()"
         self._check_usable(function)
@@ -370,7 +431,9 @@ class Decomposition:
         return np.array(array[self.block_slices], dtype=dtype, order="C")
 
     def gather(self, block: ArrayLike) -> NDArray[np.generic] | None:
-        """Assembles the whole grid on rank 0 from every rank's block. Collective.
+        """Assemble the whole grid on rank 0 from every rank's block. Collective.
+
+        Rank 0 receives the blocks one after another, so it needs the memory of one block besides the grid.
 
         Parameters
         ----------
@@ -387,6 +450,16 @@ class Decomposition:
         TypeError, ValueError
             On every rank, if any rank's block has the wrong shape, a non-numeric dtype, or a dtype other than
             rank 0's.
+
+        See Also
+        --------
+        scatter : The way there.
+
+        Examples
+        --------
+        >>> whole = dec.gather(block)
+        >>> whole is None or whole.shape == (100, 50)
+        True
         """
         function = "Decomposition.gather()"
         self._check_usable(function)
@@ -485,11 +558,31 @@ class _Halo:
 
 
 def default_steps_per_exchange(dec: Decomposition) -> int:
-    """The ``steps_per_exchange`` :func:`diffuse` uses by default: ``min(8, b // 16)``, at least 1, where b is the
-    narrowest extent of any rank's block along the axes that exchange halos.
+    """The ``steps_per_exchange`` that :func:`diffuse` uses unless told otherwise.
 
-    8 is as many steps as one round of cext.evolve's temporal blocking, beyond which a call needs a scratch grid;
-    ``b // 16`` keeps the cells computed twice (in the halos) near ``4k/b``, at most a quarter of the block.
+    ``min(8, b // 16)``, at least 1, where b is the narrowest extent of any rank's block along the axes that
+    exchange halos. 8 steps is one round of cext.evolve's temporal blocking, beyond which a call also needs a
+    scratch grid; ``b // 16`` keeps the cells computed twice in the halos, about ``4k/b`` of the block's, at a
+    quarter or less.
+
+    Parameters
+    ----------
+    dec : Decomposition
+        The decomposition whose blocks set the limit.
+
+    Returns
+    -------
+    int
+        The number of steps between halo exchanges, the same on every rank.
+
+    See Also
+    --------
+    diffuse : Where it is used.
+
+    Examples
+    --------
+    >>> cext.mpi.default_steps_per_exchange(cext.mpi.Decomposition(MPI.COMM_WORLD, (1000, 1000)))
+    8
     """
     extents = [min(dec.shape_of(rank)[axis] for rank in range(dec.comm.size)) for axis in _exchanging_axes(dec)]
     return max(1, min(8, min(extents, default=128) // 16))
@@ -708,6 +801,11 @@ def julia_image(
     ------
     TypeError, ValueError, OverflowError
         On every rank, if any rank's arguments are invalid or differ from rank 0's.
+
+    See Also
+    --------
+    cext.calculate_z : The kernel each rank calls.
+    cext.dask.julia_image : The same image, block by block in Dask.
 
     Examples
     --------

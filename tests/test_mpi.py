@@ -372,6 +372,38 @@ def test_a_decomposition_of_another_communicator_raises_on_every_rank(tmp_path):
         assert 1.5 < seconds < 10 and again == "RuntimeError"
 
 
+DOCTESTS = """
+import doctest, functools, json
+import numpy as np
+from mpi4py import MPI
+import cext, cext.mpi
+
+# In the order a reader meets them, sharing names (dec, block) as a reader's session would.
+names = ["cext.mpi", "Decomposition", "Decomposition.slices_of", "Decomposition.shape_of", "Decomposition.scatter",
+         "Decomposition.gather", "default_steps_per_exchange", "diffuse", "julia_image"]
+globs = {"np": np, "cext": cext, "MPI": MPI}
+failures = tries = 0
+report = []
+for name in names:
+    obj = cext.mpi if name == "cext.mpi" else functools.reduce(getattr, name.split("."), cext.mpi)
+    test = doctest.DocTestParser().get_doctest(obj.__doc__, globs, name, None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test, out=report.append, clear_globs=False)
+    globs.update(test.globs)  # DocTest ran on a copy
+    failures += runner.failures
+    tries += runner.tries
+if MPI.COMM_WORLD.rank == 0:  # the examples show rank 0's output; the others run them only to take part
+    print(json.dumps([failures, tries, "".join(report)]))
+"""
+
+
+@needs_mpi
+def test_docstring_examples_run_on_six_ranks(tmp_path):
+    failures, tries, report = last_json(mpirun(6, DOCTESTS, tmp_path=tmp_path).stdout)
+    assert failures == 0, report
+    assert tries >= 20
+
+
 # -- import and signatures ---------------------------------------------------------------------------------------
 
 
