@@ -97,8 +97,8 @@ def _wait_for_everyone(comm: MPI.Intracomm, function: str) -> None:
     give up. The poll sleeps a little longer each round (at most 10 ms), so a waiting rank leaves its core to
     the ranks still working.
     """
+    timeout = _timeout()  # read first: a bad setting must not leave a barrier behind
     request = comm.Ibarrier()
-    timeout = _timeout()
     deadline = None if timeout is None else time.monotonic() + timeout
     pause = 0.0
     while not request.Test():
