@@ -7,7 +7,7 @@ show_config -- how this build was compiled: SIMD paths, OpenMP runtime and threa
 
 The kernels release the GIL and run OpenMP loops: ``num_threads=`` per call, ``OMP_NUM_THREADS`` and
 ``threadpoolctl.threadpool_limits()`` control their threads. ``cext.dask`` (needs Dask) runs them on grids
-larger than one call should hold.
+larger than one call should hold, and ``cext.mpi`` (needs mpi4py) on many processes and machines with MPI.
 """
 
 from ._config import show_config
