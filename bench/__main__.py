@@ -1,4 +1,4 @@
-"""Compare cext with every other way of running the seeds' kernels from Python.
+"""Compare cext with every other way of running the books' kernels from Python.
 
 Run from the repository root (so that ``import cext`` finds the in-place build)::
 

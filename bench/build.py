@@ -2,7 +2,7 @@
 
 Each peer is built the way its users build it:
 
-- ``cython``: a ``setup.py`` with ``cythonize`` + setuptools, as in the seeds
+- ``cython``: a ``setup.py`` with ``cythonize`` + setuptools, as in the books
 - ``capi``: a hand-written C extension, with the same ``setup.py`` minus Cython
 - ``cc``: the C library for ctypes, with one compiler call
 - ``cffi``: an API-mode module, by running its ``ffibuilder`` script
@@ -55,11 +55,11 @@ TOOL_PROGRAMS = {"f2py": [("gfortran", "gfortran"), ("ninja", "ninja (pip instal
 # Shed Skin links the Boehm garbage collector.
 TOOL_HEADERS = {"shedskin": ("gc/gc_allocator.h", "libgc-dev")}
 
-# The seeds' setup.py (seed 000), with the flags above and the NumPy include
+# The books' setup.py with the flags above and the NumPy include
 # directory that their `cimport numpy` needs. A hand-written C extension uses
 # the same file without cythonize.
 _SETUP_PY = """\
-# Written by bench/build.py: the seeds' setup.py with the harness's flags.
+# Written by bench/build.py: the books' setup.py with the harness's flags.
 import numpy as np
 from setuptools import Extension, setup
 
@@ -319,7 +319,7 @@ def _commands(build, work_dir):
             cythonize=_CYTHONIZE if build.tool == "cython" else ""))
         return [[sys.executable, "setup.py", "build_ext", "--inplace"]]
     if build.tool == "cc":
-        # -std=gnu99 and -shared as in the seeds' build of diffusion.so.
+        # -std=gnu99 and -shared as in the books' build of diffusion.so.
         return [[compiler(), *COMPILE_FLAGS, "-std=gnu99", "-fPIC", "-shared",
                  source, *(Path(extra).name for extra in build.extras), "-o", artifact]]
     if build.tool == "cffi":

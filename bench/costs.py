@@ -56,7 +56,7 @@ class Path:
     simd: str = "no"
 
 
-PYTHON_NONE = Glue("none: the seeds' Python as written", 3)
+PYTHON_NONE = Glue("none: the books' Python as written", 3)
 PATHS = (
     Path("pure Python", PYTHON_NONE),
     Path("PyPy", PYTHON_NONE, gil_released="no (PyPy has a GIL)"),

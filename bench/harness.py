@@ -166,7 +166,7 @@ def _reference_outputs(contenders, references, check_reference):
             output = np.array(by_label[label].call(), copy=True)
             complaint = check_reference(output) if check_reference else None
             outputs[name] = ValueError(f"{label}: {complaint}") if complaint else output
-        except Exception as error:  # reported on every contender that needs it
+        except Exception as error:  # noqa: BLE001 -- reported on every contender that needs it
             outputs[name] = error
     return outputs
 
@@ -182,7 +182,7 @@ def _validate(contender, expected):
         started = time.perf_counter()
         output = contender.call()
         first_call = (time.perf_counter() - started) * contender.scale / contender.steps
-    except Exception as error:  # a crashing contender must not end the run
+    except Exception as error:  # noqa: BLE001 -- a crashing contender must not end the run
         return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
     if contender.reference is None:
         return Measurement(contender, "unchecked", first_call_seconds=first_call)

@@ -5,10 +5,10 @@
 
 Every contender gets its own output buffers, preallocated outside the timing
 wherever its API takes them; peers whose API allocates their result (the
-seeds' Cython Julia, NumPy, Pythran) are timed with that allocation, and the
+the books' Cython Julia, NumPy, Pythran) are timed with that allocation, and the
 table says so.
 
-Fixed boundary: the seeds' C ``evolve`` writes only the interior of ``out``,
+Fixed boundary: the books' C ``evolve`` writes only the interior of ``out``,
 while cext's ``boundary="fixed"`` also copies the border of ``grid`` into
 ``out``. Every ``out`` here starts as a copy of ``grid``, so both
 conventions produce the same array and can be compared bit for bit.
@@ -23,9 +23,9 @@ from .peers import numpy_vectorised, pool_julia, python_loops
 
 MAXITER = 300
 JULIA_WIDTH = 1000
-JULIA_SUM = 33219980  # the seeds' "Total sum of elements (for validation)"
+JULIA_SUM = 33219980  # the books' "Total sum of elements (for validation)"
 DT = 0.1
-# Not 1.0: with D = 1 a peer computing D * (dt * lap) instead of the seeds'
+# Not 1.0: with D = 1 a peer computing D * (dt * lap) instead of the books'
 # (D * dt) * lap would round identically and slip through the check.
 D = 0.9
 BYTES_PER_POINT = 16  # one float64 read and one written per point and step
@@ -194,7 +194,7 @@ def plan(peers, settings, threads, groups):
 
 
 def julia_lists(width=JULIA_WIDTH):
-    """The seeds' zs and cs lists, built exactly as High Performance Python's julia1.py."""
+    """The books' zs and cs lists, built exactly as High Performance Python's julia1.py."""
     x1, x2, y1, y2 = -1.8, 1.8, -1.8, 1.8
     c_real, c_imag = -0.62772, -.42193
     x_step = (x2 - x1) / width
@@ -219,7 +219,7 @@ def julia_lists(width=JULIA_WIDTH):
 
 
 def lists_to_arrays(zs, cs):
-    """What a caller holding the seeds' lists pays before any array kernel runs."""
+    """What a caller holding the books' lists pays before any array kernel runs."""
     return np.array(zs, dtype=np.complex128), np.array(cs, dtype=np.complex128)
 
 
@@ -237,7 +237,7 @@ def repeat_steps(step, grid, out, scratch, steps, dt, D):
 
 
 def julia_workload(peers, settings, threads, points=None):
-    """The seeds' Julia set: every calculate_z peer on the same 10**6 points.
+    """The books' Julia set: every calculate_z peer on the same 10**6 points.
 
     With ``points``, only the grid's first ``points`` points (which escape at
     once): then the time is what a call costs, not the kernel.
@@ -264,7 +264,7 @@ def julia_workload(peers, settings, threads, points=None):
     if not tiny:
         contenders.append(Contender(
             Labels.CONVERSION, "reference", lists_to_arrays, (zs_list, cs_list), reference=None,
-            note="converting the seeds' lists, not a kernel: the cost of a list interface"))
+            note="converting the books' lists, not a kernel: the cost of a list interface"))
     contenders.append(Contender(Labels.NUMPY, "numpy", numpy_vectorised.calculate_z, (MAXITER, zs, cs),
                                 note="allocates its output"))
     if peers.pypy:
@@ -281,14 +281,14 @@ def julia_workload(peers, settings, threads, points=None):
     if peers.shedskin:
         contenders.append(Contender(Labels.SHEDSKIN, "shedskin", peers.shedskin.calculate_z,
                                     (MAXITER, zs_list, cs_list),
-                                    note="takes the seeds' lists; converts them on every call"))
+                                    note="takes the books' lists; converts them on every call"))
     if peers.cython_julia:
         contenders.append(Contender(Labels.CYTHON, "cython", peers.cython_julia.calculate_z,
-                                    (MAXITER, zs, cs), note="allocates its output (seeds' API)"))
+                                    (MAXITER, zs, cs), note="allocates its output (the books' API)"))
     if peers.cython_julia_prange:
         contenders.append(Contender(Labels.CYTHON_PRANGE, "cython",
                                     peers.cython_julia_prange.calculate_z, (MAXITER, zs, cs),
-                                    note="schedule=\"guided\"; allocates its output (seeds' API)"))
+                                    note="schedule=\"guided\"; allocates its output (the books' API)"))
     if peers.numba:
         for label, kernel in ((Labels.NUMBA, peers.numba.calculate_z),
                               (Labels.NUMBA_PARALLEL, peers.numba.calculate_z_parallel)):

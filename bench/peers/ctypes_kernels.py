@@ -1,4 +1,4 @@
-"""The C kernels (diffusion.c, julia.c, fib.c) called through ctypes, as the seeds do."""
+"""The C kernels (diffusion.c, julia.c, fib.c) called through ctypes, as the books do."""
 import ctypes
 
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
@@ -8,9 +8,9 @@ _INT_P = ctypes.POINTER(ctypes.c_int)
 class Kernels:
     """Python callables for the compiled C library at ``library_path``.
 
-    The wrappers follow the seeds' ctypes code, with one fix: the seeds
+    The wrappers follow the books' ctypes code, with one fix: the books
     declare the arrays as ``double**``, but a NumPy array is one block of
-    values, so the honest C type is ``double*``. Like the seeds they check
+    values, so the honest C type is ``double*``. Like the books they check
     nothing: arrays must be C-contiguous, of the declared dtype and shape.
     """
 

@@ -1,9 +1,9 @@
-/* The seeds' plain C diffusion step (High Performance Python, "Foreign
- * Function Interfaces"; seed 002), called through ctypes.
+/* The books' plain C diffusion step (High Performance Python, "Foreign
+ * Function Interfaces"), called through ctypes.
  *
- * The seeds fix the grid at 512x512 (`double in[][512]`); here the extents
+ * The books fix the grid at 512x512 (`double in[][512]`); here the extents
  * are parameters and C99 variably modified array parameters keep the loop
- * body exactly as in the seeds. `in` and `out` are C-contiguous nx*ny arrays
+ * body exactly as in the books. `in` and `out` are C-contiguous nx*ny arrays
  * of doubles; only the interior of `out` is written, so the caller keeps its
  * border equal to `in`'s (cext's "fixed" boundary).
  */

@@ -1,9 +1,9 @@
 # cython: boundscheck=False, wraparound=False
 """One explicit diffusion step in typed Cython, serial and prange.
 
-The seeds have no Cython diffusion, so this is the seeds' C ``evolve``
-(seed 002, bench/peers/diffusion.c) written with typed memoryviews, the way
-the seeds write their Cython Julia kernels. Like the C version it writes only
+The books have no Cython diffusion, so this is the books' C ``evolve``
+(bench/peers/diffusion.c) written with typed memoryviews, the way
+the books write their Cython Julia kernels. Like the C version it writes only
 the interior of ``out``: the caller keeps the border equal to ``grid``'s,
 which is what cext's fixed boundary does.
 """

@@ -1,9 +1,9 @@
-! The seeds' C diffusion step (diffusion.c) in Fortran, for f2py.
+! The books' C diffusion step (diffusion.c) in Fortran, for f2py.
 !
 ! Fortran arrays are column-major, so the caller passes grid.T and out.T: the
 ! views of C-contiguous arrays that are Fortran-contiguous, which f2py hands
 ! over without a copy. g(j, i) is then the C grid[i][j]. The parentheses fix
-! the seeds' summation order, which Fortran must respect; only the interior
+! the books' summation order, which Fortran must respect; only the interior
 ! of out is written, as in the C version.
 subroutine evolve(grid, out, ny, nx, dt, D)
     implicit none

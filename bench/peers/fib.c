@@ -1,5 +1,5 @@
-/* The Cython book's pure-C fib (cfib.c, "Comparing Python, C, and Cython";
- * seed 003), unchanged: the n-th Fibonacci number in double precision. Called
+/* The Cython book's pure-C fib (cfib.c, "Comparing Python, C, and Cython"),
+ * unchanged: the n-th Fibonacci number in double precision. Called
  * through ctypes, cffi and the hand-written C extension. */
 double cfib(int n) {
     int i;

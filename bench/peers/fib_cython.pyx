@@ -1,5 +1,5 @@
-# The seeds' statically typed fib (Cython book, "Comparing Python, C, and
-# Cython"; seed 001), unchanged.
+# The books' statically typed fib (Cython book, "Comparing Python, C, and
+# Cython"), unchanged.
 
 # Returns the nth Fibonacci number
 def fib(int n):

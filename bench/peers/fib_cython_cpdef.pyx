@@ -1,4 +1,4 @@
-# The seeds' typed fib (fib_cython.pyx) declared cpdef instead of def: C
+# The books' typed fib (fib_cython.pyx) declared cpdef instead of def: C
 # callers get a direct C call, Python callers a generated wrapper. The Cython
 # book's Table 1-1 asks what that wrapper costs next to def's.
 

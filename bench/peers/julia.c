@@ -1,4 +1,4 @@
-/* The seeds' Julia kernel (the typed Cython calculate_z of seeds 000 and 002)
+/* The books' Julia kernel (High Performance Python's typed Cython calculate_z)
  * in plain C, for ctypes and cffi.
  *
  * `zs` and `cs` are n complex128 values as interleaved (real, imag) doubles,

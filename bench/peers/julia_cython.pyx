@@ -1,6 +1,6 @@
-# The seeds' typed-memoryview Julia kernel (High Performance Python, "Cython
-# and NumPy"; seeds 000 and 002), unchanged. Built by bench/build.py with the
-# seeds' setup.py plus -O3 -fopenmp -ffp-contract=off.
+# The books' typed-memoryview Julia kernel (High Performance Python, "Cython
+# and NumPy"), unchanged. Built by bench/build.py with the
+# book's setup.py plus -O3 -fopenmp -ffp-contract=off.
 import numpy as np
 cimport numpy as np
 

@@ -1,6 +1,6 @@
 #cython: boundscheck=False
-# The seeds' prange + OpenMP Julia kernel (High Performance Python, "Cython
-# and OpenMP"; seeds 000 and 002), unchanged: schedule="guided",
+# The books' prange + OpenMP Julia kernel (High Performance Python, "Cython
+# and OpenMP"), unchanged: schedule="guided",
 # boundscheck=False, the escape count kept in output[i].
 from cython.parallel import prange
 import numpy as np

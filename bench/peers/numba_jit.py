@@ -1,4 +1,4 @@
-"""Numba peers: the seeds' Julia kernel and the C diffusion loop, JIT-compiled.
+"""Numba peers: the books' Julia kernel and the C diffusion loop, JIT-compiled.
 
 Importing this module needs numba; the harness skips the peer otherwise.
 Compilation happens on the first call and is timed separately.
@@ -19,7 +19,7 @@ def calculate_z(maxiter, zs, cs, output):
         output[i] = n
 
 
-# The seeds write @jit(nopython=False, parallel=True); Numba no longer has an
+# The books write @jit(nopython=False, parallel=True); Numba no longer has an
 # object-mode fallback, so @njit(parallel=True) is the same compiled code.
 @njit(parallel=True)
 def calculate_z_parallel(maxiter, zs, cs, output):
@@ -36,7 +36,7 @@ def calculate_z_parallel(maxiter, zs, cs, output):
 
 @njit
 def evolve(grid, out, dt, D):
-    """One step of the seeds' C diffusion formula; writes out's interior only."""
+    """One step of the books' C diffusion formula; writes out's interior only."""
     nx, ny = grid.shape
     for i in range(1, nx - 1):
         for j in range(1, ny - 1):

@@ -1,9 +1,9 @@
-"""High Performance Python's numexpr diffusion step, with the seeds' arithmetic.
+"""High Performance Python's numexpr diffusion step, with the books' arithmetic.
 
 The book hands the update to ``numexpr.evaluate``, which compiles the
 expression once and runs it over cache-sized blocks on its own threads,
 without NumPy's whole-array temporaries. Here the whole stencil is one
-expression on shifted views of the grid, parenthesised in the seeds' C order
+expression on shifted views of the grid, parenthesised in the books' C order
 (floating-point addition is not associative), writing the interior of
 ``out``; the border stays as the caller set it.
 

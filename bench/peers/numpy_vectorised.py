@@ -7,7 +7,7 @@ def calculate_z(maxiter, zs, cs):
 
     One vectorised Julia step per iteration on the points that have not yet
     escaped, so the work shrinks as points leave (a full-grid masked update
-    would touch all 10**6 points 300 times). Same arithmetic as the seeds:
+    would touch all 10**6 points 300 times). Same arithmetic as the books:
     the test is z.real*z.real + z.imag*z.imag < 4, the update z*z + c.
     Allocates its output.
     """
@@ -31,7 +31,7 @@ def evolve_roll(grid, dt, D=1.0):
     The book writes np.roll(grid, +1, 0) + np.roll(grid, -1, 0) +
     np.roll(grid, +1, 1) + np.roll(grid, -1, 1) - 4 * grid. The rolls are
     reordered here to add in[i+1] + in[i-1] + in[i][j+1] + in[i][j-1], the
-    seeds' C order: floating-point addition is not associative, and only
+    the books' C order: floating-point addition is not associative, and only
     that order is bit-identical to the other peers. Allocates its result.
     """
     laplacian = (np.roll(grid, -1, 0) + np.roll(grid, +1, 0)
@@ -42,7 +42,7 @@ def evolve_roll(grid, dt, D=1.0):
 def evolve_slicing(grid, out, scratch, dt, D=1.0):
     """One fixed-boundary step with slices and ufunc ``out=``: no allocation.
 
-    Computes the seeds' C formula term by term, in its order, into the
+    Computes the books' C formula term by term, in its order, into the
     interior of ``out``; ``scratch`` holds 4 * in[i][j] and has the
     interior's shape. The border of ``out`` stays as the caller set it.
     """

@@ -1,4 +1,4 @@
-"""Pure-Python peers: the seeds' loops on Python lists.
+"""Pure-Python peers: the books' loops on Python lists.
 
 These are the baselines of the "vs pure Python" column. The harness runs the
 Julia and large diffusion cases on a subset of rows and scales the time; see
@@ -6,16 +6,16 @@ bench/workloads.py.
 
 The same file is what PyPy runs, what Nuitka, mypyc and Shed Skin compile and
 what the multiprocessing peer's workers call. The annotations are the only
-addition to the seeds' code: CPython and PyPy ignore them, mypyc compiles
+addition to the books' code: CPython and PyPy ignore them, mypyc compiles
 with them (unboxed ints and floats).
 """
 
 
 def calculate_z(maxiter: int, zs: list[complex], cs: list[complex]) -> list[int]:
     """Calculate output list using Julia update rule"""
-    # The seeds' calculate_z_serial_purepython (seed 002), annotated. Its
+    # The books' calculate_z_serial_purepython, annotated. Its
     # abs(z) < 2 test rounds differently from z.real**2 + z.imag**2 < 4 near
-    # |z| = 2; on the seeds' grid the two agree point for point, and the
+    # |z| = 2; on the books' grid the two agree point for point, and the
     # harness checks that before timing.
     output = [0] * len(zs)
     for i in range(len(zs)):
@@ -30,7 +30,7 @@ def calculate_z(maxiter: int, zs: list[complex], cs: list[complex]) -> list[int]
 
 
 def evolve(grid: list[list[float]], out: list[list[float]], dt: float, D: float = 1.0) -> None:
-    """One diffusion step over nested lists: the seeds' C loop, line for line.
+    """One diffusion step over nested lists: the books' C loop, line for line.
 
     Writes only the interior of ``out``; its border stays as the caller set it.
     """
@@ -41,7 +41,7 @@ def evolve(grid: list[list[float]], out: list[list[float]], dt: float, D: float 
             out[i][j] = grid[i][j] + D * dt * laplacian
 
 
-# Returns the nth Fibonacci number (seed 001, unchanged but for the annotations)
+# Returns the nth Fibonacci number unchanged but for the annotations)
 def fib(n: int) -> float:
     a = 0.0
     b = 1.0

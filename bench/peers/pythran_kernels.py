@@ -1,6 +1,6 @@
-"""The seeds' kernels for Pythran (optional peer; seed 000 recommends it).
+"""The books' kernels for Pythran (optional peer; High Performance Python recommends it).
 
-The bodies are the seeds' Cython code with the type declarations moved into
+The bodies are the books' Cython code with the type declarations moved into
 the ``#pythran export`` lines; ``#omp`` comments give the same OpenMP loops
 as the Cython ``prange`` versions. bench/build.py compiles this file with
 ``pythran -O3 -fopenmp -ffp-contract=off``; it is never imported as Python.
@@ -27,7 +27,7 @@ def calculate_z(maxiter, zs, cs):
 
 
 def evolve(grid, out, dt, D):
-    """One step of the seeds' C diffusion formula; writes out's interior only."""
+    """One step of the books' C diffusion formula; writes out's interior only."""
     nx, ny = grid.shape
     #omp parallel for schedule(static)
     for i in range(1, nx - 1):
