@@ -47,9 +47,8 @@ template <class ReleaseGil>
 void diffusion_step(const double* grid, double* out, std::ptrdiff_t rows, std::ptrdiff_t cols, double D_dt,
                     int num_threads) {
     const cext::DiffusionArgs args{grid, out, rows, cols, D_dt, cext::Boundary::fixed, 1};
-    run<ReleaseGil>([&](cext::CancelToken& token) {
-        return cext::diffusion(cext::dispatch::active(), args, num_threads, token);
-    });
+    run<ReleaseGil>(
+        [&](cext::CancelToken& token) { return cext::diffusion(cext::dispatch::active(), args, num_threads, token); });
 }
 
 }  // namespace bound

@@ -36,8 +36,8 @@ void evolve(const Input<double>& grid, Output<double> out, double dt, double D, 
     if (grid.ndim() != 2 || out.ndim() != 2 || grid.shape(0) != out.shape(0) || grid.shape(1) != out.shape(1)) {
         throw std::invalid_argument("evolve(): grid and out must be 2-D arrays of the same shape");
     }
-    bound::diffusion_step<py::gil_scoped_release>(grid.data(), out.mutable_data(), grid.shape(0), grid.shape(1),
-                                                  D * dt, num_threads);
+    bound::diffusion_step<py::gil_scoped_release>(grid.data(), out.mutable_data(), grid.shape(0), grid.shape(1), D * dt,
+                                                  num_threads);
 }
 
 }  // namespace
