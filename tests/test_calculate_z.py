@@ -1,5 +1,6 @@
 import inspect
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -74,6 +75,29 @@ def test_points_that_never_escape_count_to_maxiter():
 
 def test_largest_maxiter_with_points_that_escape():
     assert cext.calculate_z(2**31 - 1, [3 + 0j, 1.9 + 0j], 1 + 0j).tolist() == [0, 1]
+
+
+# Every count of points modulo every vector width (2, 4 and 8 lanes), more points than the four vectors in flight
+# hold, and lengths past the 64-vector scheduling chunks.
+TAIL_LENGTHS = [*range(1, 34), 127, 129, 255, 257, 511, 513, 1031]
+
+
+@pytest.mark.parametrize("cs_form", ["array", "scalar"])
+def test_partial_last_vector_costs_only_its_points(cs_form, simd_path):
+    # Every point escapes within two iterations while maxiter allows 2**31 - 1. Whatever fills the unused lanes of
+    # a partial last vector must stop at once too: lanes that never escape would keep their vector iterating to
+    # maxiter (about ten seconds) and still give the right counts, so only the time shows it. An array `cs` is the
+    # case to watch, since the padding of a scalar c is the real c, which makes most fillers escape anyway.
+    for n in TAIL_LENGTHS:
+        zs = np.where(np.arange(n) % 3 == 1, 1.9 + 0j, 3 + 0j)
+        cs = np.full(n, 1 + 0j) if cs_form == "array" else 1 + 0j
+        for threads in (1, 2):
+            start = time.perf_counter()
+            counts = cext.calculate_z(2**31 - 1, zs, cs, num_threads=threads)
+            elapsed = time.perf_counter() - start
+            assert counts.tolist() == escape_counts_python(2**31 - 1, zs, np.broadcast_to(cs, n))
+            # Microseconds of work; a generous bound against a pathological tail, not a benchmark.
+            assert elapsed < 1.0, f"{n} points on {threads} thread(s) took {elapsed:.2f} s"
 
 
 # -- shapes, dtypes and layouts -------------------------------------------------------------------------------------
