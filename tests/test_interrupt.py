@@ -13,8 +13,10 @@ import sys
 import time
 
 import pytest
-from child_process import CHILD_CWD, child_environment
 from _figures import record
+from child_process import CHILD_CWD, child_environment
+
+import cext
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 
@@ -55,6 +57,19 @@ SCENARIOS = {
     # The largest step count: the round count must not overflow into "nothing to do".
     "evolve-most-steps": lambda: cext.evolve(grid[:5, :7], np.empty((5, 7)), 0.1, steps=2**63 - 1),
 }
+if sys.argv[1] == "evolve-largest-round-1-thread":
+    # The worst case for a round of temporal blocking: one thread walks every tile of a large grid, 8 steps each,
+    # before the round ends (about a second for this grid on the development machine). Only polling per tile
+    # answers within the limit; polling per round would wait for the rest of the round.
+    big = np.full((7000, 7000), 0.5)
+    SCENARIOS[sys.argv[1]] = lambda: cext.evolve(big, np.empty_like(big), 0.1, steps=10**9, num_threads=1)
+if sys.argv[1] == "calculate_z-slowest-chunk-1-thread":
+    # The worst case for one chunk of calculate_z: 64 vectors of the widest path (512 points), all of which stay
+    # forever in the subnormal range (z = 0, c = the smallest subnormal), where every operation may take a slow
+    # microcode path, with the largest maxiter. Only polling inside the chunk answers at all.
+    tiny = complex(5e-324, 5e-324)
+    SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, np.zeros(512, complex), np.full(512, tiny),
+                                                      num_threads=1)
 call = SCENARIOS[sys.argv[1]]
 
 print("ready", flush=True)
@@ -81,6 +96,7 @@ SCENARIOS = [
     ("evolve-periodic-1-thread", 1),
     ("evolve-wide-rows", 1),
     ("evolve-most-steps", 1),
+    ("evolve-largest-round-1-thread", 2),
 ]
 
 LATENCIES = []
@@ -99,10 +115,11 @@ def report_latencies(pytestconfig):
                              f"at >= {min(TICK_RATES):.0f}/s of ~1000/s (GIL released)")
 
 
-def interrupt_child(scenario):
-    """Starts the child, lets the kernel run, sends SIGINT; returns (latency in seconds, the child's report)."""
+def interrupt_child(scenario, **env):
+    """Starts the child (its environment changed by `env`), lets the kernel run, sends SIGINT; returns (latency in
+    seconds, the child's report)."""
     child = subprocess.Popen([sys.executable, "-c", CHILD, scenario], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=child_environment(), cwd=CHILD_CWD)
+                             stderr=subprocess.PIPE, text=True, env=child_environment(**env), cwd=CHILD_CWD)
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         time.sleep(RUN_BEFORE_SIGNAL)
@@ -125,8 +142,17 @@ def interrupt_child(scenario):
 
 @pytest.mark.parametrize("scenario, repeats", SCENARIOS)
 def test_sigint_raises_keyboard_interrupt_within_100_ms(scenario, repeats):
+    check_interrupts(scenario, repeats)
+
+
+@pytest.mark.parametrize("path", cext._core._build_info()["simd_supported"])
+def test_sigint_in_the_slowest_chunk_of_calculate_z_on_every_simd_path(path):
+    check_interrupts("calculate_z-slowest-chunk-1-thread", 1, CEXT_SIMD=path)
+
+
+def check_interrupts(scenario, repeats, **env):
     for _ in range(repeats):
-        latency, report = interrupt_child(scenario)
+        latency, report = interrupt_child(scenario, **env)
         LATENCIES.append(latency)
         assert 0 <= latency < LATENCY_LIMIT, f"{scenario}: KeyboardInterrupt {1000 * latency:.1f} ms after SIGINT"
         assert report["still_works"]
