@@ -70,7 +70,15 @@ if sys.argv[1] == "calculate_z-slowest-chunk-1-thread":
     tiny = complex(5e-324, 5e-324)
     SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, np.zeros(512, complex), np.full(512, tiny),
                                                       num_threads=1)
+if sys.argv[1] == "calculate_z-many-short-chunks":
+    # A Julia-like workload: millions of points that each escape after about 900 iterations, so every chunk ends
+    # before its own polling interval and only the polls between chunks can notice Ctrl-C (about two seconds of
+    # work on the development machine).
+    many = np.zeros(2**23, complex)
+    SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, many, 0.25 + (3.141592653589793 / 900) ** 2,
+                                                      num_threads=1)
 call = SCENARIOS[sys.argv[1]]
+simd = cext._core._build_info()["simd"]
 
 print("ready", flush=True)
 start, ticks_before = time.monotonic(), ticks
@@ -82,7 +90,8 @@ except KeyboardInterrupt:
     ticked = ticks - ticks_before
     # The module is usable again at once.
     still_works = cext.calculate_z(300, [0j, 3 + 0j], 0j).tolist() == [300, 0]
-    print(json.dumps({"caught": caught, "computing": computing, "ticks": ticked, "still_works": still_works}))
+    print(json.dumps({"caught": caught, "computing": computing, "ticks": ticked, "still_works": still_works,
+                      "simd": simd}))
 else:
     print(json.dumps({"finished": True}))
 """
@@ -97,6 +106,7 @@ SCENARIOS = [
     ("evolve-wide-rows", 1),
     ("evolve-most-steps", 1),
     ("evolve-largest-round-1-thread", 2),
+    ("calculate_z-many-short-chunks", 1),
 ]
 
 LATENCIES = []
@@ -153,6 +163,7 @@ def test_sigint_in_the_slowest_chunk_of_calculate_z_on_every_simd_path(path):
 def check_interrupts(scenario, repeats, **env):
     for _ in range(repeats):
         latency, report = interrupt_child(scenario, **env)
+        assert report["simd"] == env.get("CEXT_SIMD", report["simd"]), f"ran {report['simd']}, not {env}"
         LATENCIES.append(latency)
         assert 0 <= latency < LATENCY_LIMIT, f"{scenario}: KeyboardInterrupt {1000 * latency:.1f} ms after SIGINT"
         assert report["still_works"]
