@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+from child_process import run_python
 from reference import bits, diffusion_step, diffusion_steps
 
 import cext
@@ -58,6 +59,37 @@ def test_grid_larger_than_the_cache_uses_streaming_stores_and_stays_exact(bounda
     grid = random_grid((1500, 2500), seed=8)  # 30 MB per array: above the streaming threshold
     assert_bit_identical(cext.evolve(grid, np.empty_like(grid), 0.1, boundary=boundary),
                          diffusion_step(grid, 0.1, 1.0, boundary))
+
+
+STREAMING_CHILD = """
+import sys
+import numpy as np
+import cext
+from reference import bits, diffusion_steps
+
+path = sys.argv[1]
+assert cext._core._build_info()["diffusion_tuning"]["stream_bytes"] == 1
+cext._core._set_simd(path)
+rng = np.random.default_rng(3)
+for shape in [(2, 2), (5, 3), (9, 37), (31, 70), (66, 1100)]:
+    grid = rng.uniform(-1, 1, shape)
+    for boundary in ("fixed", "periodic"):
+        for steps in (1, 3, 8, 11):
+            for threads in (1, 2):
+                out = cext.evolve(grid, np.empty_like(grid), 0.1, boundary=boundary, steps=steps, num_threads=threads)
+                expected = diffusion_steps(grid, 0.1, 1.0, boundary, steps)
+                assert np.array_equal(bits(out), bits(expected)), (path, shape, boundary, steps, threads)
+print("exact")
+"""
+
+
+@pytest.mark.parametrize("path", cext._core._build_info()["simd_supported"])
+def test_streaming_stores_stay_exact_on_every_simd_path(path):
+    # Non-temporal stores need aligned addresses and a fence before other threads read the grid. Only grids
+    # larger than the cache use them, so a child process lowers the threshold to one byte (CEXT_STREAM_BYTES)
+    # and runs single and multi-step calls of every shape class through them.
+    result = run_python(STREAMING_CHILD, path, CEXT_STREAM_BYTES="1")
+    assert result.stdout.strip() == "exact", result.stderr
 
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
