@@ -1,0 +1,235 @@
+"""The mutants tools/mutate.py plants: realistic one-line bugs in every part of cext, one at a time.
+
+Each is a Mutant(file, original, replacement, description, tests): `original` must occur exactly once in `file`
+(tools/mutate.py refuses to run otherwise, so a mutant cannot silently go stale when the code moves on), and
+`tests` is the pytest selection expected to catch it. `equivalent` says why a mutant cannot be told apart from
+the original by any test (it is then run but left out of the score); `debug_python` marks mutants that only a
+debug build of CPython can see (total reference counts).
+
+The list covers the kernels on every SIMD path (the backends in simd.hpp are per path; escape_counts.hpp and
+diffusion.hpp are shared templates), the schedules and cancellation, the Python glue and the dispatch.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str
+    original: str
+    replacement: str
+    description: str
+    tests: tuple
+    equivalent: str = ""
+    debug_python: bool = False
+
+
+CZ = ("tests/test_calculate_z.py",)
+EV = ("tests/test_evolve.py",)
+INTERRUPT = ("tests/test_interrupt.py",)
+REFLEAKS = ("tests/test_refleaks.py",)
+MODULE = ("tests/test_module.py",)
+TOTAL_REFCOUNT = ("tests/test_total_refcount.py",)
+FUZZ_CZ = ("tests/test_fuzz.py", "-k", "calculate_z_returns")
+FUZZ_EV = ("tests/test_fuzz.py", "-k", "evolve_returns")
+
+ESCAPE = "include/cext/escape_counts.hpp"
+DIFFUSION = "include/cext/diffusion.hpp"
+SIMD = "include/cext/simd.hpp"
+SCHEDULE = "cext/schedule.cpp"
+PARALLEL = "cext/parallel.cpp"
+CONVERT = "cext/py_convert.hpp"
+HANDLES = "cext/py_handles.hpp"
+CORE = "cext/_core.cpp"
+DISPATCH = "cext/dispatch.cpp"
+
+MUTANTS = [
+    # -- escape counts: the shared kernel template (every SIMD path) -----------------------------------------------
+    Mutant(ESCAPE, "const double nan = std::numeric_limits<double>::quiet_NaN();", "const double nan = 0.0;",
+           "pad a partial last vector with z = c = 0, which never escapes (right counts, maxiter iterations)", CZ),
+    Mutant(ESCAPE, "constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;",
+           "constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 24;",
+           "poll for Ctrl-C a thousand times more rarely inside a chunk", INTERRUPT),
+    Mutant(ESCAPE, "            if (cancel.check()) {\n                return false;",
+           "            if (cancel.cancelled()) {\n                return false;",
+           "inside a chunk only read the cancellation flag, never poll for signals", INTERRUPT),
+    Mutant(ESCAPE, "S::less(S::add(zr2, zi2), four)", "S::less(S::add(zr2, zr2), four)",
+           "escape test on zr*zr + zr*zr (typo for zi2)", CZ),
+    Mutant(ESCAPE, "slot.zi = S::add(S::add(t, t), slot.ci);", "slot.zi = S::add(S::add(t, t), slot.cr);",
+           "imaginary part adds cr instead of ci", CZ),
+    Mutant(ESCAPE, "++slot.iterations == a.maxiter", "++slot.iterations > a.maxiter",
+           "stop one iteration after maxiter (points that never escape count maxiter + 1)", CZ),
+    Mutant(ESCAPE, "std::copy(buffer, buffer + count, a.counts + slot.first);",
+           "std::copy(buffer, buffer + L, a.counts + slot.first);",
+           "store a whole vector of counts for a partial last vector (writes past the end of the result)", CZ),
+    Mutant(ESCAPE, "if (!(busy0 || busy1 || busy2 || busy3)) {", "if (!(busy0 || busy1 || busy2)) {",
+           "leave the chunk while the fourth vector in flight is still iterating", CZ),
+    Mutant(ESCAPE, "const double* c = a.c_is_scalar ? a.c : a.c + 2 * next;",
+           "const double* c = a.c_is_scalar ? a.c : a.c + next;",
+           "index the interleaved cs by point instead of by double", CZ),
+    # -- SIMD backends, per path -----------------------------------------------------------------------------------
+    Mutant(SIMD, "static mask less(vec a, vec b) { return _mm_cmplt_pd(a, b); }",
+           "static mask less(vec a, vec b) { return _mm_cmple_pd(a, b); }",
+           "baseline (SSE2): escape test <= 4 instead of < 4", CZ),
+    Mutant(SIMD, "_mm_sub_epi64(n, _mm_castpd_si128(m))", "_mm_add_epi64(n, _mm_castpd_si128(m))",
+           "baseline (SSE2): count a live lane by adding its all-ones mask (-1) instead of subtracting it", CZ),
+    Mutant(SIMD, "dst[1] = static_cast<std::int32_t>(v[1]);", "dst[1] = static_cast<std::int32_t>(v[0]);",
+           "baseline (SSE2): store the first lane's count twice", CZ),
+    Mutant(SIMD, "im = _mm_unpackhi_pd(a, b);", "im = _mm_unpacklo_pd(a, b);",
+           "baseline (SSE2): de-interleave the imaginary parts from the real ones", CZ),
+    Mutant(SIMD, "static constexpr std::size_t align = 16;", "static constexpr std::size_t align = 8;",
+           "baseline (SSE2): peel only to 8-byte alignment before 16-byte non-temporal stores", EV),
+    Mutant(SIMD, "return _mm256_cmp_pd(a, b, _CMP_LT_OQ);", "return _mm256_cmp_pd(a, b, _CMP_LE_OQ);",
+           "AVX2: escape test <= 4 instead of < 4", CZ),
+    Mutant(SIMD, "_mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0)", "_mm256_setr_epi32(0, 2, 6, 4, 0, 0, 0, 0)",
+           "AVX2: store the counts of the last two lanes swapped", CZ),
+    Mutant(SIMD, "re = _mm256_permute4x64_pd(lo, _MM_SHUFFLE(3, 1, 2, 0));",
+           "re = _mm256_permute4x64_pd(lo, _MM_SHUFFLE(3, 2, 1, 0));",
+           "AVX2: de-interleave the real parts in the wrong lane order", CZ),
+    Mutant(SIMD, "return _mm256_movemask_pd(m) != 0;", "return _mm256_movemask_pd(m) == 0xF;",
+           "AVX2: any() tests all lanes (a vector is refilled while some of its points still iterate)", CZ),
+    Mutant(SIMD, "static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }",
+           "static void stream(double* p, vec v) { _mm256_storeu_pd(p, v); }",
+           "AVX2: ordinary stores where non-temporal stores were meant", EV,
+           equivalent="a non-temporal store writes the same values to the same place; it only bypasses the cache, "
+                      "which changes speed, never results"),
+    Mutant(SIMD, "return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ);", "return _mm512_cmp_pd_mask(a, b, _CMP_LT_UQ);",
+           "AVX-512: unordered escape test (NaN points never escape)", CZ),
+    Mutant(SIMD, "_mm512_mask_add_epi64(n, m, n, _mm512_set1_epi64(1))", "_mm512_add_epi64(n, _mm512_set1_epi64(1))",
+           "AVX-512: count every lane, escaped or not", CZ),
+    Mutant(SIMD, "_mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1)", "_mm512_set_epi64(15, 13, 11, 9, 7, 5, 1, 3)",
+           "AVX-512: de-interleave two imaginary parts swapped", CZ),
+    Mutant(SIMD, "_mm512_maskz_cvtepi64_epi32(0xFF, n)", "_mm512_maskz_cvtepi64_epi32(0x7F, n)",
+           "AVX-512: store zero for the last lane's count", CZ),
+    Mutant(SIMD, "static vec loadu(const double* p) { return _mm512_loadu_pd(p); }",
+           "static vec loadu(const double* p) { return _mm512_load_pd(p); }",
+           "AVX-512: aligned loads where the stencil's neighbours are unaligned", EV),
+    # -- diffusion: the shared compute template (every SIMD path) --------------------------------------------------
+    Mutant(DIFFUSION, "return mid + D_dt * ((((down + up) + right) + left) - 4.0 * mid);",
+           "return mid + D_dt * ((((down + up) + left) + right) - 4.0 * mid);",
+           "scalar cells add left and right in the other order (rounds differently)", EV),
+    Mutant(DIFFUSION, "S::sub(sum, S::mul(four, centre))", "S::sub(S::mul(four, centre), sum)",
+           "vector cells subtract the wrong way round", EV),
+    Mutant(DIFFUSION, "mid[cols > 1 ? 1 : 0], mid[last], mid[0], g.D_dt);", "mid[1], mid[last], mid[0], g.D_dt);",
+           "periodic first cell reads mid[1] even in a one-column grid", EV),
+    Mutant(DIFFUSION, "{ return ((i % n) + n) % n; }", "{ return (i + n) % n; }",
+           "wrap indices only one grid length (halos deeper than a small periodic grid)", EV),
+    Mutant(DIFFUSION, "const std::ptrdiff_t n = std::min(w.c1 - j, g.cols - from);",
+           "const std::ptrdiff_t n = w.c1 - j;",
+           "gather a periodic halo without splitting it at the grid's right edge", EV),
+    Mutant(DIFFUSION, "std::min(w.r1, g.rows)", "std::min(w.r1, g.rows - 1)",
+           "cut a fixed grid's widened tile one row short", EV),
+    Mutant(DIFFUSION, "if (b == g.cols && b > a) {", "if (b == g.cols - 1 && b > a) {",
+           "fixed boundary: the right border cell is computed instead of held", EV),
+    Mutant(DIFFUSION, "const double* aligned = stream ? out : mid;", "const double* aligned = mid;",
+           "align the loads, not the non-temporal stores, when streaming", EV),
+    Mutant(DIFFUSION, "out, a, b, g.D_dt, stream && last);", "out, a, b, g.D_dt, stream);",
+           "non-temporal stores into the tile buffers too, not only into the grid", EV,
+           equivalent="the intermediate steps write the same values with non-temporal stores (aligned by the same "
+                      "peel) and the same thread reads them back, which x86 orders; only cache residency suffers"),
+    Mutant(DIFFUSION, "const bool last = s == depth;", "const bool last = s >= depth - 1;",
+           "write the second-to-last step of a tile into the grid", EV),
+    # -- schedules and cancellation --------------------------------------------------------------------------------
+    Mutant(SCHEDULE, "            if (!cancel.check()) {", "            if (!cancel.cancelled()) {",
+           "calculate_z: between chunks only read the cancellation flag, never poll for signals", INTERRUPT),
+    Mutant(SCHEDULE, "        progress.arrive_and_wait(team_size(), 0);", "        (void)progress;",
+           "calculate_z: the calling thread waits at OpenMP's barrier, deaf to Ctrl-C, behind a long chunk",
+           INTERRUPT),
+    Mutant(SCHEDULE, "                if (cancel.check()) {\n                    continue;",
+           "                if (cancel.cancelled()) {\n                    continue;",
+           "evolve: poll for Ctrl-C between rounds of tiles only, not per tile", INTERRUPT),
+    Mutant(SCHEDULE, "stop[r & 1] = cancel.cancelled();", "stop[r & 1] = false;",
+           "evolve: once cancelled, still meet every remaining round's barrier", INTERRUPT),
+    Mutant(SCHEDULE, "const int last_depth = static_cast<int>(a.steps - (rounds - 1) * plan.depth);",
+           "const int last_depth = plan.depth;",
+           "evolve: the last round advances a full depth even when fewer steps remain", EV),
+    Mutant(SCHEDULE, "double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();",
+           "double* dst = (rounds - r) % 2 == 0 ? a.out : scratch.get();",
+           "evolve: rounds alternate so that the last one lands in the scratch grid", EV),
+    Mutant(SCHEDULE, "const std::int64_t rounds = a.steps / plan.depth + (a.steps % plan.depth != 0);",
+           "const std::int64_t rounds = (a.steps + plan.depth - 1) / plan.depth;",
+           "evolve: round the round count up with an addition that overflows at steps = 2**63 - 1", INTERRUPT),
+    Mutant(SCHEDULE, "p.buffer_stride = (p.tile_width + halo + 7) / 8 * 8;",
+           "p.buffer_stride = (p.tile_width + halo) / 8 * 8;",
+           "evolve: round the tile buffer's row stride down instead of up", EV),
+    Mutant(SCHEDULE, "c0 = t % tiles_across * tile_width;", "c0 = t % tiles_down * tile_width;",
+           "evolve: a tile's column from the wrong tile count", EV),
+    Mutant(SCHEDULE, "        if (rounds > 1) {\n            scratch", "        if (rounds > 2) {\n            scratch",
+           "evolve: no scratch grid for exactly two rounds (9 to 16 steps)", EV),
+    Mutant(SCHEDULE, "buffers.get() + (2 * me + 1) * size", "buffers.get() + (2 * me) * size",
+           "evolve: a thread's two tile buffers are the same buffer", EV),
+    Mutant(SCHEDULE, "const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));",
+           "const int threads = max_threads;",
+           "evolve: a team larger than the number of tiles", EV,
+           equivalent="the extra threads find no tile in the worksharing loop and only meet the barriers; each has "
+                      "buffers of its own, so results and cancellation are unchanged"),
+    Mutant(PARALLEL, "if (now - last_poll_ < poll_interval) {", "if (now - last_poll_ < poll_interval * 10) {",
+           "poll for signals every 200 ms instead of every 20 ms", INTERRUPT),
+    Mutant(PARALLEL, "cancelled_.store(true, std::memory_order_relaxed);",
+           "cancelled_.store(false, std::memory_order_relaxed);",
+           "a poll that raised does not mark the token cancelled", INTERRUPT),
+    Mutant(PARALLEL, "return poll_ != nullptr && std::this_thread::get_id() == owner_;", "return poll_ != nullptr;",
+           "every team thread runs the poll callback, taking the GIL with the caller's thread state", INTERRUPT),
+    Mutant(PARALLEL, "const int wanted = requested > 0 ? requested : omp_get_max_threads();",
+           "const int wanted = omp_get_max_threads();", "num_threads is ignored",
+           ("tests/test_threadpool.py",)),
+    Mutant(PARALLEL, "const long long everyone = static_cast<long long>(team) * (phase + 1);",
+           "const long long everyone = static_cast<long long>(team) * phase;",
+           "the calling thread stops waiting for its team one phase early", INTERRUPT),
+    # -- Python glue -----------------------------------------------------------------------------------------------
+    Mutant(CONVERT, "    Py_DECREF(type);\n    Py_XDECREF(traceback);", "    Py_XDECREF(traceback);",
+           "leak a reference to the exception type on every renamed conversion error", TOTAL_REFCOUNT,
+           debug_python=True),
+    Mutant(CONVERT, "    Py_DECREF(type);\n    Py_XDECREF(traceback);", "    Py_DECREF(type);",
+           "leak the traceback of every renamed conversion error", REFLEAKS),
+    Mutant(CONVERT, "PyException_SetCause(new_value, value);", "PyException_SetCause(new_value, Py_NewRef(value));",
+           "leak the original exception kept as __cause__", REFLEAKS),
+    Mutant(HANDLES, "        Py_XINCREF(p);\n        return Ref(p);", "        return Ref(p);",
+           "Ref::new_ref takes no reference (out= loses one per call)", REFLEAKS),
+    Mutant(CORE, "    return Py_NewRef(out_obj);", "    return out_obj;",
+           "evolve returns out without a new reference", REFLEAKS),
+    Mutant(CONVERT, "if (overflow > 0 || value > hi) {", "if (overflow > 0 || value >= hi) {",
+           "integer arguments refuse their largest allowed value (maxiter 2**31 - 1)", CZ),
+    Mutant(CONVERT, "if (overflow < 0 || (overflow == 0 && value < lo)) {", "if (overflow == 0 && value < lo) {",
+           "a hugely negative integer passes the range check as -1", EV + CZ),
+    Mutant(CONVERT, "if (overflow != 0 || value < 1 || value > kMaxThreads) {",
+           "if (overflow != 0 || value < 0 || value > kMaxThreads) {", "num_threads=0 is accepted", CZ),
+    Mutant(CONVERT, "    if (!PyArray_ISWRITEABLE(arr)) {", "    if (false) {",
+           "a read-only out is written", CZ),
+    Mutant(CONVERT, "if (!PyArray_EquivTypenums(PyArray_TYPE(arr), typenum) || !PyArray_ISNOTSWAPPED(arr)) {",
+           "if (!PyArray_EquivTypenums(PyArray_TYPE(arr), typenum)) {", "a byte-swapped out is accepted", CZ),
+    Mutant(CONVERT, "if (PyArray_NDIM(arr) != ndim || !PyArray_CompareLists(PyArray_DIMS(arr), dims, ndim)) {",
+           "if (PyArray_NDIM(arr) != ndim) {", "an out of the wrong shape is accepted", CZ),
+    Mutant(CONVERT, "&& alo < bhi && blo < ahi;", "&& alo <= bhi && blo <= ahi;",
+           "arrays that merely touch count as overlapping", EV + FUZZ_EV),
+    Mutant(CONVERT, "*hi = end + PyArray_ITEMSIZE(arr);", "*hi = end;",
+           "the overlap test forgets the last element's own bytes", CZ + EV),
+    Mutant(CONVERT, "(kind == 'c' && typenum == NPY_CDOUBLE)", "kind == 'c'",
+           "a complex grid is accepted by evolve", EV),
+    Mutant(CORE, "const bool c_is_scalar = PyArray_NDIM(cs.array()) == 0;",
+           "const bool c_is_scalar = PyArray_SIZE(cs.array()) == 1;",
+           "a one-element cs array is taken as the scalar c", CZ + FUZZ_CZ),
+    Mutant(CORE, " ||\n            !check_no_overlap(out, cs_obj, cs.array(), out_arg, \"cs\")) {", ") {",
+           "out may overlap cs", CZ),
+    Mutant(CORE, "        D * dt,", "        dt * D,", "evolve multiplies dt by D instead of D by dt", EV,
+           equivalent="IEEE-754 multiplication is commutative: both orders round to the same double"),
+    Mutant(CORE, "if (overflow < 0 || n < 0) {", "if (n < 0) {", "fib drops the negative-overflow test",
+           ("tests/test_fib.py",),
+           equivalent="PyLong_AsLongAndOverflow returns -1 whenever it reports an overflow, so n < 0 already holds"),
+    Mutant(CONVERT, "            PyErr_NoMemory();\n            return false;", "            return false;",
+           "a kernel's allocation failure returns NULL without an exception", ("tests/test_huge_inputs.py",)),
+    Mutant(HANDLES, "const bool raised = PyErr_CheckSignals() != 0;", "const bool raised = false;",
+           "a signal handler that raised does not cancel the kernel", INTERRUPT),
+    Mutant(CORE, "cext::CancelToken token(main_thread ? &ReleaseGil::poll : nullptr, &nogil);",
+           "cext::CancelToken token(nullptr, &nogil);", "kernels never poll for signals", INTERRUPT),
+    # -- dispatch --------------------------------------------------------------------------------------------------
+    Mutant(DISPATCH, "return (cpu_features() & table.required_features) == table.required_features;",
+           "return (cpu_features() & table.required_features) != 0;",
+           "a table counts as supported if the CPU has any one of its features (baseline: none)", MODULE),
+    Mutant(DISPATCH, "if (std::strcmp(table->name, name) == 0) {", "if (std::strncmp(table->name, name, 3) == 0) {",
+           "paths are found by their first three letters ('avx2' finds avx512)", MODULE),
+    Mutant(DISPATCH, "use(problem == nullptr ? *table : best());", "use(best());", "CEXT_SIMD is ignored", MODULE),
+    Mutant(DISPATCH, "active_table.exchange(&table, std::memory_order_acq_rel);",
+           "active_table.load(std::memory_order_acquire);",
+           "_set_simd() reports the switch but never makes it (every per-path test runs the best path)", CZ + EV),
+]
