@@ -24,9 +24,13 @@ LATENCY_LIMIT = 0.100  # seconds, from os.kill() in the parent to `except Keyboa
 RUN_BEFORE_SIGNAL = 0.3  # seconds the kernel computes before the signal is sent
 
 CHILD = r"""
-import json, sys, threading, time
+import json, signal, sys, threading, time
 import numpy as np
 import cext
+
+# Python installs its KeyboardInterrupt handler only when SIGINT is not ignored at startup, and a process started
+# in the background of a non-interactive shell (a CI runner, a `tool &`) inherits SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # A Python thread that ticks every millisecond. While the kernel holds the GIL it could only tick at the kernel's
 # signal polls (every 20 ms); with the GIL released it ticks about a thousand times a second.
