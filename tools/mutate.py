@@ -79,9 +79,11 @@ def run(command, cwd, timeout, env=None):
 
 
 def build(python, root):
-    """Builds the extension in place with `python`; returns (ok, output)."""
-    for stale in (root / "cext").glob("_core*.so"):
-        stale.unlink()
+    """Builds the extension in place with `python`; returns (ok, output). Only this interpreter's module is
+    replaced: a debug interpreter's module (ABI tag 311d) and a release one's live side by side."""
+    _, suffix, _ = run([python, "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"],
+                            root, timeout=60)
+    (root / "cext" / f"_core{suffix.strip()}").unlink(missing_ok=True)
     status, output, _ = run([python, "setup.py", "--quiet", "build_ext", "--inplace", "--force"], root, timeout=900)
     return status == 0, output
 
