@@ -12,6 +12,8 @@ def simd_path(request):
     """Runs a test once per SIMD path this CPU supports, restoring the default afterwards."""
     previous = cext._core._set_simd(request.param)
     try:
+        # The switch must really happen, or every per-path test would silently test the same path.
+        assert cext._core._build_info()["simd"] == request.param
         yield request.param
     finally:
         cext._core._set_simd(previous)

@@ -242,6 +242,20 @@ def test_out_sharing_memory_with_an_input_is_refused():
         cext.calculate_z(10, buffer[::2], C, out=buffer[1:].view(np.int32)[:4])  # zs is copied, still refused
     with pytest.raises(ValueError, match=r"'out' must not share memory with 'cs'"):
         cext.calculate_z(10, Z, zs, out=zs.view(np.int32)[:4])
+    # Only the last 4 bytes of zs's last element are shared: the overlap test must count an element's own bytes.
+    with pytest.raises(ValueError, match=r"'out' must not share memory with 'zs'"):
+        cext.calculate_z(10, zs, C, out=buffer.view(np.int32)[15:19])
+
+
+def test_nothing_is_written_past_the_end_of_out(simd_path):
+    # A partial last vector's counts are stored lane by lane: storing a whole vector would overwrite whatever
+    # follows the result in memory, here the rest of the buffer `out` is cut from.
+    for n in TAIL_LENGTHS[:40]:
+        buffer = np.full(n + 16, -7, dtype=np.int32)
+        zs = np.linspace(-1.5, 1.5, n) + 0.3j
+        counts = cext.calculate_z(40, zs, np.full(n, C), out=buffer[:n])
+        assert counts.tolist() == escape_counts_python(40, zs, [C] * n)
+        assert (buffer[n:] == -7).all(), f"{n} points: wrote past the end of out"
 
 
 def test_failed_call_leaves_out_untouched():

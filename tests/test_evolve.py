@@ -262,6 +262,9 @@ def test_overlapping_slices_of_one_buffer_are_refused():
     with pytest.raises(ValueError, match=r"'out' must not share memory with 'grid'"):
         cext.evolve(buffer[:6], buffer[4:], 0.1)
     cext.evolve(buffer[:5], buffer[5:], 0.1)  # adjacent, disjoint: fine
+    flat = np.zeros(49)
+    with pytest.raises(ValueError, match=r"'out' must not share memory with 'grid'"):  # one shared cell
+        cext.evolve(flat[:25].reshape(5, 5), flat[24:].reshape(5, 5), 0.1)
 
 
 def test_read_only_out_is_refused_and_left_untouched():
