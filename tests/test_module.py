@@ -34,6 +34,23 @@ def test_build_info():
     assert isinstance(info["openmp"], bool)
 
 
+def test_supported_paths_are_those_the_cpu_reports():
+    # Every per-path test runs over simd_supported: a path missing from it is silently never tested, and one
+    # listed that the CPU lacks would crash. The baseline runs everywhere; on Linux x86 the CPU's own flags say
+    # which of the others must be there (the kernel lists only what the OS enables too).
+    supported = cext._core._build_info()["simd_supported"]
+    assert "baseline" in supported
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next(line for line in f if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        pytest.skip("no /proc/cpuinfo flags")
+    compiled = cext._core._build_info()["simd_compiled"]
+    for path, flag in (("avx2", "avx2"), ("avx512", "avx512f")):
+        if path in compiled:
+            assert (path in supported) == (flag in flags), (path, supported)
+
+
 def test_set_simd_rejects_unknown_paths():
     with pytest.raises(ValueError, match=r"SIMD path 'sse9' is not compiled into this build"):
         cext._core._set_simd("sse9")

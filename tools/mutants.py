@@ -93,8 +93,8 @@ MUTANTS = [
            "AVX2: ordinary stores where non-temporal stores were meant", EV,
            equivalent="a non-temporal store writes the same values to the same place; it only bypasses the cache, "
                       "which changes speed, never results"),
-    Mutant(SIMD, "return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ);", "return _mm512_cmp_pd_mask(a, b, _CMP_LT_UQ);",
-           "AVX-512: unordered escape test (NaN points never escape)", CZ),
+    Mutant(SIMD, "return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ);", "return _mm512_cmp_pd_mask(a, b, _CMP_NGE_UQ);",
+           "AVX-512: unordered escape test, true on NaN (NaN points never escape)", CZ),
     Mutant(SIMD, "_mm512_mask_add_epi64(n, m, n, _mm512_set1_epi64(1))", "_mm512_add_epi64(n, _mm512_set1_epi64(1))",
            "AVX-512: count every lane, escaped or not", CZ),
     Mutant(SIMD, "_mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1)", "_mm512_set_epi64(15, 13, 11, 9, 7, 5, 1, 3)",
@@ -104,6 +104,8 @@ MUTANTS = [
     Mutant(SIMD, "static vec loadu(const double* p) { return _mm512_loadu_pd(p); }",
            "static vec loadu(const double* p) { return _mm512_load_pd(p); }",
            "AVX-512: aligned loads where the stencil's neighbours are unaligned", EV),
+    Mutant(SIMD, "_mm512_castpd_si512(prev), 7));", "_mm512_castpd_si512(prev), 6));",
+           "AVX-512: the left neighbours of the diffusion stencil shifted in by two lanes, not one", EV),
     # -- diffusion: the shared compute template (every SIMD path) --------------------------------------------------
     Mutant(DIFFUSION, "return mid + D_dt * ((((down + up) + right) + left) - 4.0 * mid);",
            "return mid + D_dt * ((((down + up) + left) + right) - 4.0 * mid);",

@@ -24,6 +24,7 @@ Usage (inside a virtualenv that can build cext and run its tests; about half a m
     python tools/mutate.py               # every mutant; exit status 0 only if every non-equivalent one is killed
     python tools/mutate.py --list        # the mutants and their tests, checked against the sources, not run
     python tools/mutate.py -k avx512     # only mutants whose description or file contains the text
+    python tools/mutate.py --only 3,17   # only these mutants (numbers as --list shows them)
     python tools/mutate.py --timeout 300 # seconds per mutant's test run (default 240)
 """
 
@@ -108,13 +109,15 @@ def check_imports_the_copy(python, root):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", dest="keyword", help="only mutants whose file or description contains this text")
+    parser.add_argument("--only", help="only these mutants, by their number in --list (e.g. 20,65,77)")
     parser.add_argument("--list", action="store_true", help="list the mutants (checking their snippets) and stop")
     parser.add_argument("--timeout", type=float, default=240, help="seconds per mutant's test run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     options = parser.parse_args()
 
-    mutants = [m for m in MUTANTS if not options.keyword or options.keyword in m.description
-               or options.keyword in m.file]
+    numbers = {int(n) for n in options.only.split(",")} if options.only else None
+    mutants = [m for i, m in enumerate(MUTANTS, 1) if (numbers is None or i in numbers)
+               and (not options.keyword or options.keyword in m.description or options.keyword in m.file)]
     stale = check_snippets(mutants, REPO)
     if stale:
         for m, found in stale:
@@ -122,7 +125,8 @@ def main():
                   f"         snippet: {m.original!r}")
         sys.exit(f"mutate: {len(stale)} stale mutant(s); update tools/mutants.py to the current sources")
     if options.list:
-        for i, m in enumerate(mutants, 1):
+        for m in mutants:
+            i = MUTANTS.index(m) + 1
             tag = " [equivalent]" if m.equivalent else " [debug python]" if m.debug_python else ""
             print(f"{i:3}. {m.file}: {m.description}{tag}\n     tests: {' '.join(m.tests)}")
         print(f"{len(mutants)} mutants, all snippets found exactly once")
