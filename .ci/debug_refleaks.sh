@@ -7,7 +7,7 @@
 # The debug interpreter is Debian's python3.11-dbg, in a virtualenv of its own. cext and NumPy are both built by
 # it from source: a release-built module or wheel loads in a debug interpreter, but its Py_INCREF/Py_DECREF do not
 # update the total, which then drifts by a steady amount per call and would hide or fake a leak. Building NumPy
-# takes about ten minutes on 2 cores the first time; pip caches the wheel, so later runs install it in seconds.
+# takes about 15 minutes on 2 busy cores the first time; pip caches the wheel, so later runs install it in seconds.
 #
 # Run from any directory (as root, to install the packages below when missing); the `python` on PATH is not used:
 #     bash .ci/debug_refleaks.sh
