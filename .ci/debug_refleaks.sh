@@ -24,10 +24,12 @@ trap cleanup EXIT
 step() { printf '\n=== %s\n' "$*"; }
 
 step "tools"
+has_headers="import ensurepip, os, sysconfig; assert os.path.exists(sysconfig.get_paths()['include'] + '/Python.h')"
 if ! command -v python3.11-dbg > /dev/null || ! command -v g++ > /dev/null \
-        || ! python3.11-dbg -c "import ensurepip, sysconfig, os; assert os.path.exists(sysconfig.get_paths()['include'] + '/Python.h')" 2> /dev/null; then
+        || ! python3.11-dbg -c "$has_headers" 2> /dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg libpython3.11-dbg python3.11-venv g++ > /dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg libpython3.11-dbg python3.11-venv g++ \
+        > /dev/null
 fi
 python3.11-dbg -c "import sys; assert hasattr(sys, 'gettotalrefcount'), 'not a debug build'"
 echo "interpreter: $(python3.11-dbg -c 'import sys; print(sys.version.split()[0], sys.executable, sys.abiflags)')"
@@ -49,7 +51,8 @@ print('numpy', sys.modules['numpy'].__version__, m.__file__)"
 step "cext built by the debug interpreter, in a copy of the work tree"
 tar -C "$repo" --exclude=./.git --exclude=./build --exclude='*.so' --exclude=./.pytest_cache \
     --exclude=./.hypothesis -cf - . | tar -C "$work" -xf -
-(cd "$work" && "$python" setup.py --quiet build_ext --inplace > "$work/build.txt" 2>&1) || { cat "$work/build.txt"; exit 1; }
+(cd "$work" && "$python" setup.py --quiet build_ext --inplace > "$work/build.txt" 2>&1) \
+    || { cat "$work/build.txt"; exit 1; }
 module=$(ls "$work"/cext/_core.cpython-311d-*.so)
 # Built against the debug headers, the module updates the total itself: it references _Py_RefTotal.
 case "$(nm -D "$module")" in *" U _Py_RefTotal"*) ;; *) echo "$module was not built with Py_DEBUG"; exit 1 ;; esac

@@ -36,7 +36,8 @@ if ! command -v clang++ > /dev/null || [ ! -e "$(llvm_lib libomp.so)" ] || [ ! -
         || ! command -v g++ > /dev/null || [ ! -e "$(g++ -print-file-name=libtsan.so)" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libomp-dev g++ > /dev/null
-    [ -e "$(g++ -print-file-name=libtsan.so)" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtsan2 > /dev/null
+    [ -e "$(g++ -print-file-name=libtsan.so)" ] \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtsan2 > /dev/null
 fi
 runtime=$(readlink -f "$(g++ -print-file-name=libtsan.so)")
 archer=$(readlink -f "$(llvm_lib libarcher.so)")
