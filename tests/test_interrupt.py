@@ -81,6 +81,13 @@ if sys.argv[1] == "calculate_z-many-short-chunks":
     many = np.zeros(2**23, complex)
     SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, many, 0.25 + (3.141592653589793 / 900) ** 2,
                                                       num_threads=1)
+if sys.argv[1] == "calculate_z-slow-last-chunk-8-threads":
+    # As above, but the slow chunk is the last of 392 and 8 threads share them: whichever thread is free takes it,
+    # so the calling thread is left with nothing to do 7 times in 8 (a first chunk usually goes to the calling
+    # thread, which is already running). 128 slow points fill exactly one chunk on every SIMD path.
+    slow_last_chunk = np.full(392 * 512, 3 + 0j)
+    slow_last_chunk[-128:] = 0j
+    SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, slow_last_chunk, 0j, num_threads=8)
 call = SCENARIOS[sys.argv[1]]
 simd = cext._core._build_info()["simd"]
 
@@ -111,6 +118,7 @@ SCENARIOS = [
     ("evolve-most-steps", 1),
     ("evolve-largest-round-1-thread", 2),
     ("calculate_z-many-short-chunks", 1),
+    ("calculate_z-slow-last-chunk-8-threads", 3),
 ]
 
 LATENCIES = []
