@@ -38,7 +38,7 @@ def julia_inputs(width):
 def escape_counts_python(maxiter, zs, cs):
     """The escape-count loop, point by point, in pure Python (Python's complex z*z + c, spelled out)."""
     output = []
-    for z, c in zip(zs, cs):
+    for z, c in zip(zs, cs, strict=True):
         zr, zi, cr, ci = float(z.real), float(z.imag), float(c.real), float(c.imag)
         n = 0
         while n < maxiter and zr * zr + zi * zi < 4:

@@ -174,7 +174,8 @@ def test_threaded_scheduler_runs_kernels_concurrently(monkeypatch):
     finally:
         sys.setswitchinterval(previous)
     intervals.sort()
-    overlapping = sum(later_start < earlier_end for (_, earlier_end), (later_start, _) in zip(intervals, intervals[1:]))
+    overlapping = sum(later_start < earlier_end
+                      for (_, earlier_end), (later_start, _) in zip(intervals, intervals[1:], strict=False))
     assert len(intervals) == 16 and overlapping >= 1, intervals
 
 

@@ -209,7 +209,7 @@ def snapshot(obj):
         return ("array", obj.dtype, obj.shape, obj.strides, obj.tobytes(), obj.flags.writeable)
     try:
         return ("object", repr(obj), copy.deepcopy(obj))
-    except Exception:
+    except Exception:  # noqa: BLE001 -- an object that cannot be copied is compared by its repr alone
         return ("object", repr(obj), None)
 
 

@@ -52,7 +52,8 @@ def mpirun(ranks, script, *args, tmp_path, timeout=120, check=True, **env):
     path = tmp_path / "program.py"
     path.write_text(textwrap.dedent(script), encoding="utf-8")
     command = [MPIEXEC, "--oversubscribe", "-n", str(ranks), sys.executable, str(path), *map(str, args)]
-    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout, env=mpi_environment(**env),
+    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout,
+                            env=mpi_environment(**env),
                             cwd=CHILD_CWD)
     if check:
         assert result.returncode == 0, f"mpiexec failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -151,7 +152,7 @@ def test_gathered_results_equal_the_single_process_kernels(ranks, tmp_path):
     # 2 boundaries x 4 shapes x 3 dims x 4 k x 4 steps, less the refused ones.
     assert root["diffuse"] + len(root["refused"]) == 384
     assert root["diffuse"] >= 300
-    for boundary, shape, dims, k, steps, message in root["refused"]:
+    for _boundary, _shape, _dims, k, steps, message in root["refused"]:
         assert f"than steps_per_exchange={min(k or 8, steps)}" in message and "rank " in message, message
     assert all(report["block_untouched"] for report in reports)
     assert root["julia"] == {"sum": 33219980, "equal": True, "other_equal": True,
@@ -457,7 +458,8 @@ def test_signatures(tmp_path):
 def test_mpi_diffusion_example_checks_itself(boundary, tmp_path):
     result = subprocess.run([MPIEXEC, "--oversubscribe", "-n", "3", sys.executable, str(EXAMPLES / "mpi_diffusion.py"),
                              "--size", "200", "--steps", "30", "--steps-per-exchange", "7", "--boundary", boundary],
-                            check=False, capture_output=True, text=True, timeout=120, env=mpi_environment(), cwd=CHILD_CWD)
+                            check=False, capture_output=True, text=True, timeout=120, env=mpi_environment(),
+                            cwd=CHILD_CWD)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "bit-identical" in result.stdout
 
@@ -466,7 +468,8 @@ def test_mpi_diffusion_example_checks_itself(boundary, tmp_path):
 @pytest.mark.skipif(not (EXAMPLES / "mpi_julia.py").is_file(), reason="examples/ is in the source tree only")
 def test_mpi_julia_example_checks_itself(tmp_path):
     result = subprocess.run([MPIEXEC, "--oversubscribe", "-n", "2", sys.executable, str(EXAMPLES / "mpi_julia.py"),
-                             "--size", "1000"], check=False, capture_output=True, text=True, timeout=120, env=mpi_environment(),
+                             "--size", "1000"], check=False, capture_output=True, text=True, timeout=120,
+                            env=mpi_environment(),
                             cwd=CHILD_CWD)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "bit-identical" in result.stdout and "33,219,980" in result.stdout

@@ -52,7 +52,8 @@ def test_metadata():
 
 
 def test_importing_cext_does_not_import_dask():
-    code = "import sys, cext; cext.show_config(mode='dicts'); print(sorted(m for m in sys.modules if m.startswith('dask')))"
+    code = ("import sys, cext; cext.show_config(mode='dicts'); "
+            "print(sorted(m for m in sys.modules if m.startswith('dask')))")
     assert run_python(code).stdout.strip() == "[]"
 
 

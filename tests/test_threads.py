@@ -71,7 +71,7 @@ def test_concurrent_calls_from_many_threads_are_exact():
         return results
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        for (counts_expected, state_expected), results in zip(expected, pool.map(run, jobs)):
+        for (counts_expected, state_expected), results in zip(expected, pool.map(run, jobs), strict=True):
             for counts, state in results:
                 np.testing.assert_array_equal(counts, counts_expected)
                 np.testing.assert_array_equal(bits(state), bits(state_expected))

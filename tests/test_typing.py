@@ -30,12 +30,12 @@ def stub_signature(node):
     positional = args.posonlyargs + args.args
     defaults = [None] * (len(positional) - len(args.defaults)) + args.defaults
     parameters = []
-    for index, (arg, default) in enumerate(zip(positional, defaults)):
+    for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
         kind = P.POSITIONAL_ONLY if index < len(args.posonlyargs) else P.POSITIONAL_OR_KEYWORD
         parameters.append(P(arg.arg, kind, default=P.empty if default is None else ast.literal_eval(default)))
     if args.vararg:
         parameters.append(P(args.vararg.arg, P.VAR_POSITIONAL))
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
         parameters.append(P(arg.arg, P.KEYWORD_ONLY, default=P.empty if default is None else ast.literal_eval(default)))
     if args.kwarg:
         parameters.append(P(args.kwarg.arg, P.VAR_KEYWORD))
@@ -57,7 +57,7 @@ def test_stub_signature_matches_the_runtime_signature(name):
     runtime = inspect.signature(getattr(cext._core, name))
     stub = stub_signature(stub_functions()[name])
     assert str(stub) == str(runtime)
-    for declared, actual in zip(stub.parameters.values(), runtime.parameters.values()):
+    for declared, actual in zip(stub.parameters.values(), runtime.parameters.values(), strict=True):
         assert (declared.kind, declared.default) == (actual.kind, actual.default), declared.name
         # 1 == 1.0 == True: defaults must also agree in type.
         assert type(declared.default) is type(actual.default), declared.name
@@ -122,7 +122,8 @@ def test_mypy_accepts_correct_uses_and_rejects_wrong_ones(tmp_path):
                              sys.executable, "--config-file", os.devnull, source.name],
                             capture_output=True, text=True, cwd=tmp_path, env=environment)
     stdout, stderr = result.stdout, result.stderr
-    errors = {int(line.split(":")[1]) for line in stdout.splitlines() if line.startswith(f"{source.name}:") and ": error:" in line}
+    errors = {int(line.split(":")[1]) for line in stdout.splitlines()
+              if line.startswith(f"{source.name}:") and ": error:" in line}
     expected = {number for number, line in enumerate(USES.splitlines(), start=1) if line.endswith("# error")}
     assert errors == expected, stdout + stderr
 
