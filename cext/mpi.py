@@ -57,12 +57,9 @@ except ImportError as error:  # pragma: no cover - exercised only without mpi4py
     ) from error
 
 from ._core import calculate_z, evolve
+from ._julia import JULIA_C, JULIA_RANGE, julia_coordinates
 
 __all__ = ["Decomposition", "diffuse", "julia_image"]
-
-# High Performance Python's julia1.py: the area of the complex plane and the constant c (as in cext.dask).
-JULIA_C = complex(-0.62772, -0.42193)
-JULIA_RANGE = (-1.8, 1.8)
 
 # Message tags: each kind of message has its own, so that a halo can never be taken for a block being gathered.
 _SCATTER_TAG = 1
@@ -739,23 +736,6 @@ def diffuse(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _julia_coordinates(width: int, height: int, x_range: tuple[float, float], y_range: tuple[float, float],
-                       rows: slice, columns: slice) -> NDArray[np.complex128]:
-    """The starting points of the block ``rows`` x ``columns`` of the image.
-
-    The same arithmetic as ``cext.dask.julia_coordinates`` (kept here so that this module does not need Dask):
-    pixel ``(i, j)`` is ``complex(x_min + j * x_step, y_max + i * y_step)``, computed from its global index.
-    """
-    x_step = (x_range[1] - x_range[0]) / width if width else 0.0
-    y_step = (y_range[0] - y_range[1]) / height if height else 0.0
-    zs = np.empty((rows.stop - rows.start, columns.stop - columns.start), dtype=np.complex128)
-    # Real and imaginary parts are stored separately, so each is exactly the float above (x + 1j*y would pass
-    # through complex arithmetic, which does not keep the sign of a zero).
-    zs.real = x_range[0] + np.arange(columns.start, columns.stop, dtype=np.float64) * x_step
-    zs.imag = (y_range[1] + np.arange(rows.start, rows.stop, dtype=np.float64) * y_step)[:, np.newaxis]
-    return zs
-
-
 def julia_image(
     comm: MPI.Intracomm,
     width: int,
@@ -845,7 +825,8 @@ def julia_image(
     dec = Decomposition(comm, (height, width), dims=dims)
     try:
         rows, columns = dec.block_slices
-        zs = _julia_coordinates(width, height, x_range, y_range, rows, columns)
+        zs = julia_coordinates(width, height, x_range=x_range, y_range=y_range, rows=(rows.start, rows.stop),
+                               columns=(columns.start, columns.stop))
         counts = calculate_z(maxiter, zs, c, num_threads=num_threads)
         image = dec.gather(counts)
     finally:

@@ -13,6 +13,8 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -20,6 +22,11 @@ from distributed import Client, LocalCluster
 
 import cext
 import cext.dask
+
+
+def compute_on(client: Client, work: Any) -> object:
+    """The result of ``work`` computed on the cluster behind ``client``."""
+    return client.compute(work).result()
 
 
 def best_time(run: Callable[[], object], repeat: int) -> float:
@@ -55,11 +62,10 @@ def main() -> None:
         results = {}
         for count in (1, threads):
             results[("threaded", count)] = best_time(
-                lambda work=work, count=count: work.compute(scheduler="threads", num_workers=count), repeat)
+                partial(work.compute, scheduler="threads", num_workers=count), repeat)
             with LocalCluster(n_workers=1, threads_per_worker=count, processes=False,
                               dashboard_address=None) as cluster, Client(cluster) as client:
-                results[("LocalCluster", count)] = best_time(
-                    lambda work=work, client=client: client.compute(work).result(), repeat)
+                results[("LocalCluster", count)] = best_time(partial(compute_on, client, work), repeat)
         for scheduler, label in (("threaded", "threaded scheduler"), ("LocalCluster", "LocalCluster (threads)")):
             one, many = results[(scheduler, 1)], results[(scheduler, threads)]
             print(f"{name:72} {label:22} {one:8.3f}s {many:9.3f}s {one / many:7.2f}x")
