@@ -99,17 +99,40 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
     return p;
 }
 
-// Runs `body` on a team of `threads` OpenMP threads, or straight on the calling thread when one is all it gets:
-// even a one-thread parallel region costs libgomp a microsecond or two to set up, more than a small call's whole
-// work. The worksharing loops and barriers inside `body` then bind to that one thread and run as plain loops.
+// Runs `body(in_team)` on a team of `threads` OpenMP threads, or straight on the calling thread when one is all it
+// gets: even a one-thread parallel region costs libgomp a microsecond or two to set up, more than a small call's
+// whole work. Outside a team `body` must not meet an OpenMP construct (LLVM's runtime aborts on some orphaned
+// ones), so it shares its work through share_items() and synchronises through team_barrier().
 template <class Body>
 void run_team(int threads, Body&& body) {
     if (threads <= 1) {
-        body();
+        body(false);
         return;
     }
 #pragma omp parallel num_threads(threads)
-    body();
+    body(true);
+}
+
+// Calls item(i) for i in [0, count): handed out one at a time to whichever team member is free, or in order on
+// the calling thread alone.
+template <class Item>
+void share_items(bool in_team, std::ptrdiff_t count, Item&& item) {
+    if (!in_team) {
+        for (std::ptrdiff_t i = 0; i < count; ++i) {
+            item(i);
+        }
+        return;
+    }
+#pragma omp for schedule(dynamic, 1) nowait
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+        item(i);
+    }
+}
+
+void team_barrier(bool in_team) {
+    if (in_team) {
+#pragma omp barrier
+    }
 }
 
 }  // namespace
@@ -131,13 +154,12 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& a, int 
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks));
 
     TeamProgress progress(cancel);
-    run_team(threads, [&] {
-#pragma omp for schedule(dynamic, 1) nowait
-        for (std::ptrdiff_t ch = 0; ch < chunks; ++ch) {
+    run_team(threads, [&](bool in_team) {
+        share_items(in_team, chunks, [&](std::ptrdiff_t ch) {
             if (!cancel.check()) {
                 kernels.escape_range(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
             }
-        }
+        });
         progress.arrive_and_wait(team_size(), 0);
     });
     return cancel.cancelled() ? Status::cancelled : Status::ok;
@@ -181,7 +203,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
 
     TeamProgress progress(cancel);
     bool stop[2] = {false, false};  // per round parity: leave after this round (shared)
-    run_team(threads, [&] {
+    run_team(threads, [&](bool in_team) {
         const std::size_t me = static_cast<std::size_t>(team_member());
         const std::size_t size = plan.buffer_doubles();
         const TileBuffers mine{buffers ? buffers.get() + 2 * me * size : nullptr,
@@ -192,10 +214,9 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
         for (std::int64_t r = 0; r < rounds; ++r) {
             double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
             const int depth = r == rounds - 1 ? last_depth : plan.depth;
-#pragma omp for schedule(dynamic, 1) nowait
-            for (std::ptrdiff_t t = 0; t < plan.tiles(); ++t) {
+            share_items(in_team, plan.tiles(), [&](std::ptrdiff_t t) {
                 if (cancel.check()) {
-                    continue;
+                    return;
                 }
                 const Tile tile = plan.tile(t, rows, cols);
                 if (plan.depth == 1) {
@@ -203,7 +224,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
                 } else {
                     kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream);
                 }
-            }
+            });
             src = dst;
             // Once cancelled, leave rather than meet the remaining rounds' barriers (a billion steps would take
             // minutes). The calling thread polls while the others finish their tiles, and publishes the decision
@@ -213,7 +234,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
             if (cancel.polls_here()) {
                 stop[r & 1] = cancel.cancelled();
             }
-#pragma omp barrier
+            team_barrier(in_team);
             if (stop[r & 1]) {
                 break;
             }
