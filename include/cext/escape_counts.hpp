@@ -75,48 +75,65 @@ CEXT_INLINE void load_slot(Slot<S>& slot, const EscapeCountsArgs& a, std::ptrdif
     next += L;
 }
 
+// Writes a slot's counts. A slot runs whole blocks of iterations, so a lane still live at maxiter has counted
+// past it (by less than a block, in 64 bits): clamping such a count gives exactly what a loop that stopped at
+// maxiter counts, since the lane was live at every iteration up to it.
 template <class S>
 CEXT_INLINE void store_slot(const Slot<S>& slot, const EscapeCountsArgs& a, std::ptrdiff_t end) {
     constexpr int L = S::lanes;
     const std::ptrdiff_t count = std::min<std::ptrdiff_t>(L, end - slot.first);
-    if (count == L) {
+    if (count == L && slot.iterations <= a.maxiter) {
         S::store_counts(a.counts + slot.first, slot.n);
-    } else {
-        std::int32_t buffer[L];
-        S::store_counts(buffer, slot.n);
-        std::copy(buffer, buffer + count, a.counts + slot.first);
+        return;
+    }
+    std::int64_t counters[L];
+    S::store_counters(counters, slot.n);
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+        a.counts[slot.first + k] = static_cast<std::int32_t>(std::min<std::int64_t>(counters[k], a.maxiter));
     }
 }
 
-// One iteration of one slot; when all its lanes have finished (or maxiter is reached) the slot is stored and
-// refilled in place. Returns false once the slot is a placeholder.
+// One iteration of one slot. A lane that has failed the test stays failed (its z keeps changing, its count
+// does not).
 template <class S>
-CEXT_INLINE bool advance_slot(Slot<S>& slot, typename S::vec four, const EscapeCountsArgs& a, std::ptrdiff_t& next,
-                              std::ptrdiff_t end) {
+CEXT_INLINE void iterate(Slot<S>& slot, typename S::vec four) {
     using vec = typename S::vec;
     const vec zr2 = S::mul(slot.zr, slot.zr);
     const vec zi2 = S::mul(slot.zi, slot.zi);
-    slot.live = S::mask_and(slot.live, S::less(S::add(zr2, zi2), four));
+    slot.live = S::less_where(slot.live, S::add(zr2, zi2), four);
     slot.n = S::count_if(slot.n, slot.live);
     // zr*zi + zi*zr: both products are the same IEEE result t, so the sum is t + t.
     const vec t = S::mul(slot.zr, slot.zi);
     slot.zr = S::add(S::sub(zr2, zi2), slot.cr);
     slot.zi = S::add(S::add(t, t), slot.ci);
+}
+
+// After a block: when all its lanes have finished, or maxiter is reached, the slot is stored and refilled in
+// place. Returns false once the slot is a placeholder.
+template <class S>
+CEXT_INLINE bool settle_slot(Slot<S>& slot, int block, const EscapeCountsArgs& a, std::ptrdiff_t& next,
+                             std::ptrdiff_t end) {
     if (slot.first < 0) {
         return false;
     }
-    if (!S::any(slot.live) || ++slot.iterations == a.maxiter) {
+    slot.iterations += block;
+    if (!S::any(slot.live) || slot.iterations >= a.maxiter) {
         store_slot(slot, a, end);
         load_slot(slot, a, next, end);
     }
     return true;
 }
 
+// Iterations a slot runs between two tests of "all lanes finished". Testing after every iteration puts a mask
+// test and a branch into each slot's iteration; testing after a block of four leaves a finished slot idle for at
+// most three iterations.
+constexpr int kBlock = 4;
+
 // Escape counts of points [begin, end) with four vectors ("slots") in flight: four independent dependency chains
 // keep the multiply and add pipelines busy. A slot is stored and refilled with the next points as soon as all
-// its lanes have finished, so a slow vector never holds up the others. The slots are separate local variables,
-// not an array, so that they stay in registers. A lane stops counting once its condition fails and never
-// restarts. Returns false if cancelled.
+// its lanes have finished (tested after every block of iterations), so a slow vector never holds up the others.
+// The slots are separate local variables, not an array, so that they stay in registers. Returns false if
+// cancelled.
 template <class S>
 bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken& cancel) {
     Slot<S> s0, s1, s2, s3;
@@ -128,15 +145,22 @@ bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_
     const typename S::vec four = S::splat(4.0);
     std::int64_t until_check = kIterationsPerCheck;
     for (;;) {
-        // Four statements, not one `||` chain: every slot must advance every iteration.
-        const bool busy0 = advance_slot(s0, four, a, next, end);
-        const bool busy1 = advance_slot(s1, four, a, next, end);
-        const bool busy2 = advance_slot(s2, four, a, next, end);
-        const bool busy3 = advance_slot(s3, four, a, next, end);
+        for (int k = 0; k < kBlock; ++k) {
+            iterate(s0, four);
+            iterate(s1, four);
+            iterate(s2, four);
+            iterate(s3, four);
+        }
+        // Four statements, not one `||` chain: every slot must settle.
+        const bool busy0 = settle_slot(s0, kBlock, a, next, end);
+        const bool busy1 = settle_slot(s1, kBlock, a, next, end);
+        const bool busy2 = settle_slot(s2, kBlock, a, next, end);
+        const bool busy3 = settle_slot(s3, kBlock, a, next, end);
         if (!(busy0 || busy1 || busy2 || busy3)) {
             return true;
         }
-        if (--until_check == 0) {
+        until_check -= kBlock;
+        if (until_check <= 0) {
             until_check = kIterationsPerCheck;
             if (cancel.check()) {
                 return false;

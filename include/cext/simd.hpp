@@ -13,6 +13,7 @@
 //   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
 //   counter_zero, count_if(n, m)   n + 1 where m holds
 //   store_counts(dst, n)           n converted to int32, `lanes` values
+//   store_counters(dst, n)         n as it is, `lanes` int64 values
 //   load_complex(p, re, im)        de-interleave `lanes` complex128 values starting at p
 //
 // The files that instantiate a backend are compiled with the matching -m flags; nothing here checks the CPU.
@@ -53,11 +54,13 @@ struct Scalar {
     static mask less(vec a, vec b) { return a < b; }
     static mask all_true() { return true; }
     static mask mask_and(mask a, mask b) { return a && b; }
+    static mask less_where(mask m, vec a, vec b) { return m && a < b; }
     static bool any(mask m) { return m; }
     using counter = std::int64_t;
     static counter counter_zero() { return 0; }
     static counter count_if(counter n, mask m) { return n + (m ? 1 : 0); }
     static void store_counts(std::int32_t* dst, counter n) { *dst = static_cast<std::int32_t>(n); }
+    static void store_counters(std::int64_t* dst, counter n) { *dst = n; }
     static void load_complex(const double* p, vec& re, vec& im) {
         re = p[0];
         im = p[1];
@@ -84,6 +87,7 @@ struct SSE2 {
     static mask less(vec a, vec b) { return _mm_cmplt_pd(a, b); }
     static mask all_true() { return _mm_castsi128_pd(_mm_set1_epi32(-1)); }
     static mask mask_and(mask a, mask b) { return _mm_and_pd(a, b); }
+    static mask less_where(mask m, vec a, vec b) { return _mm_and_pd(m, _mm_cmplt_pd(a, b)); }
     static bool any(mask m) { return _mm_movemask_pd(m) != 0; }
     using counter = __m128i;
     static counter counter_zero() { return _mm_setzero_si128(); }
@@ -95,6 +99,7 @@ struct SSE2 {
         dst[0] = static_cast<std::int32_t>(v[0]);
         dst[1] = static_cast<std::int32_t>(v[1]);
     }
+    static void store_counters(std::int64_t* dst, counter n) { _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), n); }
     static void load_complex(const double* p, vec& re, vec& im) {
         const vec a = _mm_loadu_pd(p);      // re0 im0
         const vec b = _mm_loadu_pd(p + 2);  // re1 im1
@@ -126,6 +131,7 @@ struct AVX2 {
     static mask less(vec a, vec b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
     static mask all_true() { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
     static mask mask_and(mask a, mask b) { return _mm256_and_pd(a, b); }
+    static mask less_where(mask m, vec a, vec b) { return _mm256_and_pd(m, _mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
     static bool any(mask m) { return _mm256_movemask_pd(m) != 0; }
     using counter = __m256i;
     static counter counter_zero() { return _mm256_setzero_si256(); }
@@ -134,6 +140,9 @@ struct AVX2 {
         // Low 32 bits of each 64-bit lane, in order (counts are < 2**31).
         const __m256i low = _mm256_permutevar8x32_epi32(n, _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(low));
+    }
+    static void store_counters(std::int64_t* dst, counter n) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), n);
     }
     static void load_complex(const double* p, vec& re, vec& im) {
         const vec a = _mm256_loadu_pd(p);         // r0 i0 r1 i1
@@ -177,6 +186,7 @@ struct AVX512 {
     static mask less(vec a, vec b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
     static mask all_true() { return static_cast<mask>(0xFF); }
     static mask mask_and(mask a, mask b) { return static_cast<mask>(a & b); }
+    static mask less_where(mask m, vec a, vec b) { return _mm512_mask_cmp_pd_mask(m, a, b, _CMP_LT_OQ); }
     static bool any(mask m) { return m != 0; }
     using counter = __m512i;
     static counter counter_zero() { return _mm512_setzero_si512(); }
@@ -185,6 +195,7 @@ struct AVX512 {
         // maskz form, as above.
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_maskz_cvtepi64_epi32(0xFF, n));
     }
+    static void store_counters(std::int64_t* dst, counter n) { _mm512_storeu_si512(dst, n); }
     static void load_complex(const double* p, vec& re, vec& im) {
         const vec a = _mm512_loadu_pd(p);
         const vec b = _mm512_loadu_pd(p + 8);
