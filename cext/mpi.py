@@ -561,9 +561,9 @@ def default_steps_per_exchange(dec: Decomposition) -> int:
     """The ``steps_per_exchange`` that :func:`diffuse` uses unless told otherwise.
 
     ``min(8, b // 16)``, at least 1, where b is the narrowest extent of any rank's block along the axes that
-    exchange halos. 8 steps is one round of cext.evolve's temporal blocking, beyond which a call also needs a
-    scratch grid; ``b // 16`` keeps the cells computed twice in the halos, about ``4k/b`` of the block's, at a
-    quarter or less.
+    exchange halos. 8 steps is one round of cext.evolve's temporal blocking for a block that stays in the cache
+    (16 for one that streams from memory), beyond which a call also needs a scratch grid; ``b // 16`` keeps the
+    cells computed twice in the halos, about ``4k/b`` of the block's, at a quarter or less.
 
     Parameters
     ----------

@@ -170,11 +170,12 @@ cext.calculate_z(5, np.zeros(100_000, complex), 0j)
 """
 
 CASES = {
-    # evolve's scratch grid for more than 8 steps: grid and out (1 GiB each, untouched pages) fit, scratch does not.
+    # evolve's scratch grid, needed once the steps take more than one round (at most 16 steps a round): grid and
+    # out (1 GiB each, untouched pages) fit, scratch does not.
     "evolve-scratch": """
 grid = np.zeros((8192, 16384)); out = np.empty_like(grid)
 limit(256 << 20)
-expect_memory_error("evolve-scratch", lambda: cext.evolve(grid, out, 0.1, steps=9))
+expect_memory_error("evolve-scratch", lambda: cext.evolve(grid, out, 0.1, steps=33))
 """,
     # calculate_z's result array for a real 2 GiB input.
     "calculate_z-result": """

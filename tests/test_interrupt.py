@@ -62,9 +62,9 @@ SCENARIOS = {
     "evolve-most-steps": lambda: cext.evolve(grid[:5, :7], np.empty((5, 7)), 0.1, steps=2**63 - 1),
 }
 if sys.argv[1] == "evolve-largest-round-1-thread":
-    # The worst case for a round of temporal blocking: one thread walks every tile of a large grid, 8 steps each,
-    # before the round ends (about a second for this grid on the development machine). Only polling per tile
-    # answers within the limit; polling per round would wait for the rest of the round.
+    # The worst case for a round of temporal blocking: one thread walks every tile of a large grid, 16 steps each
+    # (the grid streams from memory), before the round ends (about two seconds on the development machine). Only
+    # polling per tile answers within the limit; polling per round would wait for the rest of the round.
     big = np.full((7000, 7000), 0.5)
     SCENARIOS[sys.argv[1]] = lambda: cext.evolve(big, np.empty_like(big), 0.1, steps=10**9, num_threads=1)
 if sys.argv[1] == "calculate_z-slowest-chunk-1-thread":
