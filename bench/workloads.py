@@ -311,7 +311,7 @@ def julia_workload(peers, settings, threads, points=None):
                                         {"out": np.empty(zs.shape, dtype=np.int32),
                                          "num_threads": count}))
         if not tiny:
-            contenders += _lane_perfect(peers.cext, threads)
+            contenders += _lane_perfect(peers.cext, threads, zs, cs)
     reference = _first_present(contenders, Labels.cext(threads), Labels.CYTHON, Labels.NUMBA,
                                Labels.NUMPY)
     _mark_paths(contenders, threads)
@@ -342,19 +342,34 @@ def julia_workload(peers, settings, threads, points=None):
         check_reference=check_sum)
 
 
-def _lane_perfect(cext, threads):
+def _lane_perfect(cext, threads, zs, cs):
     """The machine's limit for the Julia grid: its useful iterations, at the rate of points that never escape.
 
     The grid needs JULIA_SUM point-iterations; a kernel can at best spend exactly those. Points at z = c = 0
     never escape, so every lane of every vector is busy for all maxiter iterations: JULIA_SUM / MAXITER such
-    points take the time of the grid's useful work with no lane idle, on the same code path.
+    points take the time of the grid's useful work with no lane idle, on the same code path. The note adds how
+    much of that a vector kernel that waits for its slowest lane can reach on this grid.
     """
     zeros = np.zeros(JULIA_SUM // MAXITER, dtype=complex)
+    lanes = cext._core._build_info()["simd_lanes"]
+    occupancy = lane_occupancy(cext.calculate_z(MAXITER, zs, cs), lanes)
     return [Contender(Labels.lane_perfect(count), "reference", cext.calculate_z, (MAXITER, zeros, 0j),
                       {"out": np.empty(zeros.shape, dtype=np.int32), "num_threads": count}, reference=None,
                       note=f"{zeros.size} points that never escape × {MAXITER} iterations = the grid's "
-                           f"{JULIA_SUM} useful ones")
+                           f"{JULIA_SUM} useful ones; vectors of {lanes} points that each run until their "
+                           f"slowest point escapes keep {occupancy:.0%} of their lanes busy on this grid")
             for count in sorted({1, threads})]
+
+
+def lane_occupancy(counts, lanes):
+    """Useful share of the lane-iterations when each vector of `lanes` consecutive points iterates until the
+    slowest of them is done: the ceiling, against the every-lane-busy limit, of a kernel that refills a vector
+    only when all its lanes have finished."""
+    counts = np.asarray(counts, dtype=np.int64)
+    padded = np.zeros(-(-counts.size // lanes) * lanes, dtype=np.int64)
+    padded[:counts.size] = counts
+    slowest = padded.reshape(-1, lanes).max(axis=1)
+    return float(counts.sum() / (slowest.sum() * lanes))
 
 
 def evolve_workload(peers, settings, threads, size):

@@ -367,7 +367,8 @@ PyDoc_STRVAR(build_info_doc,
              "--\n"
              "\n"
              "How this module was built and what it runs on: a dict with the active SIMD\n"
-             "path, the paths compiled in and supported by this CPU, OpenMP support,\n"
+             "path and its doubles per vector, the paths compiled in and supported by this\n"
+             "CPU, OpenMP support,\n"
              "version and default thread count, and the compiler.");
 
 PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
@@ -426,8 +427,9 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
 #else
     PyObject* native = Py_False;
 #endif
-    return Py_BuildValue("{s:s, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}", "simd",
-                         cext::dispatch::active().name, "native_build", native, "simd_compiled", compiled_tuple.get(),
+    const cext::KernelTable& active = cext::dispatch::active();
+    return Py_BuildValue("{s:s, s:i, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}", "simd", active.name,
+                         "simd_lanes", active.lanes, "native_build", native, "simd_compiled", compiled_tuple.get(),
                          "simd_supported", supported_tuple.get(), "openmp", openmp_version ? Py_True : Py_False,
                          "openmp_version", openmp_version, "max_threads", max_threads, "num_procs", num_procs,
                          "compiler", compiler, "numpy_build_api", NPY_FEATURE_VERSION_STRING, "caches",

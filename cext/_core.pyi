@@ -23,6 +23,7 @@ class _DiffusionTuning(TypedDict):
 
 class _BuildInfo(TypedDict):
     simd: str
+    simd_lanes: int
     native_build: bool
     simd_compiled: tuple[str, ...]
     simd_supported: tuple[str, ...]

@@ -1,6 +1,7 @@
 """The module as a whole: exports, docstrings, build information and SIMD dispatch."""
 
 import inspect
+import platform
 
 import pytest
 from child_process import run_python
@@ -32,6 +33,14 @@ def test_build_info():
     assert info["simd_compiled"][0] == "baseline"
     assert info["max_threads"] >= 1
     assert isinstance(info["openmp"], bool)
+
+
+def test_build_info_reports_the_active_paths_vector_width(simd_path):
+    # The bench derives the Julia grid's lane occupancy from it. x86-64's baseline is SSE2 (2 doubles); other
+    # targets' baseline is the scalar loop.
+    baseline = 2 if platform.machine().lower() in ("x86_64", "amd64") else 1
+    expected = {"baseline": baseline, "avx2": 4, "avx512": 8}[simd_path]
+    assert cext._core._build_info()["simd_lanes"] == expected
 
 
 def test_supported_paths_are_those_the_cpu_reports():

@@ -51,7 +51,8 @@ def test_show_config_returns_the_build_information():
     config = cext.show_config(mode="dicts")
     info = cext._core._build_info()
     assert config["cext"]["version"] == cext.__version__
-    assert config["SIMD Extensions"] == {"active": info["simd"], "compiled": list(info["simd_compiled"]),
+    assert config["SIMD Extensions"] == {"active": info["simd"], "lanes": info["simd_lanes"],
+                                         "compiled": list(info["simd_compiled"]),
                                          "supported": list(info["simd_supported"]),
                                          "native_build": info["native_build"]}
     assert config["OpenMP"]["enabled"] is OPENMP
