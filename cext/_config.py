@@ -27,7 +27,7 @@ _OPENMP_SPECIFICATIONS = {
 
 # Environment variables that change which kernels run or how many threads they use.
 _ENVIRONMENT = ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "OMP_DYNAMIC", "OMP_WAIT_POLICY", "OMP_PROC_BIND",
-                "OMP_PLACES", "CEXT_SIMD", "CEXT_STREAM_BYTES", "CEXT_TILE_BYTES")
+                "OMP_PLACES", "CEXT_SIMD", "CEXT_STREAM_BYTES", "CEXT_TILE_BYTES", "CEXT_KEEP_SCRATCH")
 
 
 def _openmp_runtimes() -> list[dict[str, Any]] | str:
@@ -70,6 +70,8 @@ def _config() -> dict[str, Any]:
             "stream_bytes_from": info["diffusion_tuning"]["stream_source"],
             "tile_bytes": info["diffusion_tuning"]["tile_bytes"],
             "tile_bytes_from": info["diffusion_tuning"]["tile_source"],
+            "keep_scratch": info["diffusion_tuning"]["keep_scratch"],
+            "keep_scratch_from": info["diffusion_tuning"]["keep_scratch_source"],
         },
         "Environment": {name: os.environ[name] for name in _ENVIRONMENT if name in os.environ},
         "Python Information": {"path": sys.executable, "version": sys.version.split()[0],
@@ -159,10 +161,12 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
     ``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits()``; the per-call ``num_threads=`` argument
     overrides it, and small inputs use fewer threads. The list of runtimes needs threadpoolctl.
 
-    ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores (by default 3/4
-    of the last-level cache; ``CEXT_STREAM_BYTES`` overrides it). ``Diffusion.tile_bytes``: each thread's budget
-    for the tile buffers of multi-step calls (3/4 of the L2; ``CEXT_TILE_BYTES``). Results are identical either
-    way; only speed changes.
+    ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores and advanced up
+    to 16 steps per round instead of 8 (by default 3/4 of the last-level cache; ``CEXT_STREAM_BYTES`` overrides
+    it). ``Diffusion.tile_bytes``: each thread's budget for the tile buffers of multi-step calls (3/4 of the L2;
+    ``CEXT_TILE_BYTES``). ``Diffusion.keep_scratch``: the scratch grid of a call that takes several rounds is
+    kept for the next such call on a grid of similar size (``CEXT_KEEP_SCRATCH=0`` frees it after every call).
+    Results are identical either way; only speed and memory held change.
 
     Examples
     --------

@@ -396,10 +396,12 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
                                               static_cast<Py_ssize_t>(caches.l2), "l3",
                                               static_cast<Py_ssize_t>(caches.l3), "source", caches.source));
     Ref tuning_info = Ref::steal(
-        Py_BuildValue("{s:n, s:s, s:n, s:s}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes),
+        Py_BuildValue("{s:n, s:s, s:n, s:s, s:O, s:s}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes),
                       "stream_source", tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache",
                       "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes), "tile_source",
-                      tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache"));
+                      tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "keep_scratch",
+                      tuning.keep_scratch ? Py_True : Py_False, "keep_scratch_source",
+                      tuning.keep_from_env ? "CEXT_KEEP_SCRATCH" : "default"));
     if (!cache_info || !tuning_info) {
         return nullptr;
     }
@@ -509,6 +511,9 @@ int exec_module(PyObject* module) {
     return 0;
 }
 
+// Teardown: the scratch grid kept between multi-step calls goes with the module.
+void free_module(void* /*module*/) { cext::release_scratch(); }
+
 PyModuleDef_Slot slots[] = {
     // Multi-phase init: state lives in the module object, not in C globals.
     {Py_mod_exec, reinterpret_cast<void*>(exec_module)},
@@ -517,8 +522,9 @@ PyModuleDef_Slot slots[] = {
     {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
-    // Safe without the GIL: the only shared state is the atomic kernel-table pointer, module state is read-only
-    // after exec, and the kernels already run without the GIL.
+    // Safe without the GIL: the only shared state is the atomic kernel-table pointer and the mutex-guarded
+    // scratch grid kept between calls, module state is read-only after exec, and the kernels already run without
+    // the GIL.
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, nullptr},
@@ -533,7 +539,7 @@ PyModuleDef module_def = {
     slots,
     nullptr,
     nullptr,
-    nullptr,
+    free_module,
 };
 
 }  // namespace

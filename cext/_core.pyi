@@ -20,6 +20,8 @@ class _DiffusionTuning(TypedDict):
     stream_source: str
     tile_bytes: int
     tile_source: str
+    keep_scratch: bool
+    keep_scratch_source: str
 
 class _BuildInfo(TypedDict):
     simd: str

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #if defined(__linux__) || defined(__APPLE__)
@@ -165,6 +166,11 @@ DiffusionTuning decide_tuning(const CacheSizes& caches) {
     if (const std::size_t bytes = bytes_from_env("CEXT_TILE_BYTES")) {
         tuning.tile_bytes = bytes;
         tuning.tile_from_env = true;
+    }
+    tuning.keep_scratch = true;
+    if (const char* keep = std::getenv("CEXT_KEEP_SCRATCH"); keep != nullptr && *keep != '\0') {
+        tuning.keep_scratch = std::strcmp(keep, "0") != 0;
+        tuning.keep_from_env = true;
     }
     return tuning;
 }

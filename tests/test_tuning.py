@@ -51,9 +51,11 @@ def test_decisions_follow_the_caches():
 
 def test_environment_overrides_each_decision():
     code = "import cext, json; print(json.dumps(cext._core._build_info()['diffusion_tuning']))"
-    tuning = json.loads(run_python(code, CEXT_STREAM_BYTES="4096", CEXT_TILE_BYTES="65536").stdout)
+    tuning = json.loads(run_python(code, CEXT_STREAM_BYTES="4096", CEXT_TILE_BYTES="65536",
+                                   CEXT_KEEP_SCRATCH="0").stdout)
     assert tuning == {"stream_bytes": 4096, "stream_source": "CEXT_STREAM_BYTES", "tile_bytes": 65536,
-                      "tile_source": "CEXT_TILE_BYTES"}
+                      "tile_source": "CEXT_TILE_BYTES", "keep_scratch": False,
+                      "keep_scratch_source": "CEXT_KEEP_SCRATCH"}
 
 
 # Grids that land on either side of each threshold in a child process: streaming every grid (1 byte) or none
@@ -63,6 +65,7 @@ SIDES = [
     pytest.param({"CEXT_STREAM_BYTES": str(2**60)}, id="stream-no-grid"),
     pytest.param({"CEXT_TILE_BYTES": "1"}, id="smallest-tiles"),
     pytest.param({"CEXT_TILE_BYTES": str(64 << 20)}, id="largest-tiles"),
+    pytest.param({"CEXT_KEEP_SCRATCH": "0"}, id="scratch-freed-every-call"),
 ]
 
 CHECK = """
@@ -91,3 +94,28 @@ def test_both_sides_of_every_threshold_are_bit_exact(environment):
     result = run_python(CHECK, cwd=Path(__file__).parent, **environment)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(cext._core._build_info()["simd_supported"]) * 3 * 2 * 4 * 2
+
+
+KEEP_CHECK = """
+import resource
+import numpy as np
+import cext
+
+# A 72 MiB scratch grid: beyond glibc's largest mmap threshold (32 MiB), so a freed one is unmapped and a new one
+# is faulted in afresh. 40 steps take several rounds whatever the caches, so each call needs a scratch grid.
+grid = np.random.default_rng(0).random((3000, 3000))
+out = np.empty_like(grid)
+cext.evolve(grid, out, 0.1, steps=40, num_threads=1)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+cext.evolve(grid, out, 0.1, steps=40, num_threads=1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts page faults the Linux way")
+def test_the_scratch_grid_is_kept_for_the_next_call_unless_told_not_to():
+    kept = int(run_python(KEEP_CHECK).stdout)
+    freed = int(run_python(KEEP_CHECK, CEXT_KEEP_SCRATCH="0").stdout)
+    # Both calls fault in their tile buffers alike; a fresh 72 MiB scratch adds at least 36 faults (2 MiB pages;
+    # 18432 with 4 KiB pages). Half of that leaves room for noise.
+    assert freed - kept >= 18, (kept, freed)

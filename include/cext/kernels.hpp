@@ -117,6 +117,10 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& args, i
                      CancelToken& cancel) noexcept;
 Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads, CancelToken& cancel) noexcept;
 
+// Frees the scratch grid that multi-round diffusion keeps between calls (see cext/schedule.cpp). Safe to call at
+// any time, from any thread.
+void release_scratch() noexcept;
+
 // True if the table's diffusion step rounds every operation as the reference does; false means the build fused
 // multiplies and adds (it lost -ffp-contract=off). cext/self_check.cpp; the module refuses to import on false.
 bool computes_reference_arithmetic(const KernelTable& kernels) noexcept;

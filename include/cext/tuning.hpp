@@ -4,6 +4,7 @@
 // platform's own query) and every decision can be overridden by an environment variable, read once at import:
 //     CEXT_STREAM_BYTES   grids at least this large are written with non-temporal stores
 //     CEXT_TILE_BYTES     per-thread budget for the two tile buffers of multi-step diffusion
+//     CEXT_KEEP_SCRATCH   0: free the scratch grid of multi-round diffusion after each call instead of keeping it
 // cext.show_config() prints the sizes, where they came from, and the decisions.
 #pragma once
 
@@ -21,8 +22,10 @@ struct CacheSizes {
 struct DiffusionTuning {
     std::size_t stream_bytes;  // grids of at least this many bytes are streamed to memory
     std::size_t tile_bytes;    // per-thread budget for the two tile buffers
+    bool keep_scratch;         // keep the scratch grid of a multi-round call for the next one
     bool stream_from_env;      // true where the environment overrode the decision
     bool tile_from_env;
+    bool keep_from_env;
 };
 
 // Read once; safe to call from any thread.
