@@ -128,7 +128,7 @@ TICK_RATES = []
 @pytest.fixture(scope="module", autouse=True)
 def report_latencies(pytestconfig):
     yield
-    if LATENCIES:
+    if LATENCIES and TICK_RATES:  # both are filled together unless a check failed in between
         LATENCIES.sort()
         median, worst = 1000 * LATENCIES[len(LATENCIES) // 2], 1000 * LATENCIES[-1]
         record(pytestconfig, f"interrupt: {len(LATENCIES)} real SIGINTs, KeyboardInterrupt after "

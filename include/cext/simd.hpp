@@ -9,7 +9,7 @@
 //   left_neighbours(prev, cur)     lane k holds element k - 1 of the pair (prev, cur): prev's last, then cur's
 //   right_neighbours(cur, next)    lane k holds element k + 1 of the pair (cur, next): cur's from 1, then next's
 //   add, sub, mul                  exactly one IEEE-754 operation per lane, never fused
-//   less (ordered: false on NaN), all_true, mask_and, any
+//   less_where(m, a, b)           m && a < b per lane (ordered: false on NaN), all_true, any
 //   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
 //   counter_zero, count_if(n, m)   n + 1 where m holds
 //   store_counts(dst, n)           n converted to int32, `lanes` values
@@ -51,10 +51,8 @@ struct Scalar {
     static vec add(vec a, vec b) { return a + b; }
     static vec sub(vec a, vec b) { return a - b; }
     static vec mul(vec a, vec b) { return a * b; }
-    static mask less(vec a, vec b) { return a < b; }
-    static mask all_true() { return true; }
-    static mask mask_and(mask a, mask b) { return a && b; }
     static mask less_where(mask m, vec a, vec b) { return m && a < b; }
+    static mask all_true() { return true; }
     static bool any(mask m) { return m; }
     using counter = std::int64_t;
     static counter counter_zero() { return 0; }
@@ -84,10 +82,8 @@ struct SSE2 {
     static vec add(vec a, vec b) { return _mm_add_pd(a, b); }
     static vec sub(vec a, vec b) { return _mm_sub_pd(a, b); }
     static vec mul(vec a, vec b) { return _mm_mul_pd(a, b); }
-    static mask less(vec a, vec b) { return _mm_cmplt_pd(a, b); }
-    static mask all_true() { return _mm_castsi128_pd(_mm_set1_epi32(-1)); }
-    static mask mask_and(mask a, mask b) { return _mm_and_pd(a, b); }
     static mask less_where(mask m, vec a, vec b) { return _mm_and_pd(m, _mm_cmplt_pd(a, b)); }
+    static mask all_true() { return _mm_castsi128_pd(_mm_set1_epi32(-1)); }
     static bool any(mask m) { return _mm_movemask_pd(m) != 0; }
     using counter = __m128i;
     static counter counter_zero() { return _mm_setzero_si128(); }
@@ -128,10 +124,8 @@ struct AVX2 {
     static vec add(vec a, vec b) { return _mm256_add_pd(a, b); }
     static vec sub(vec a, vec b) { return _mm256_sub_pd(a, b); }
     static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
-    static mask less(vec a, vec b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
-    static mask all_true() { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
-    static mask mask_and(mask a, mask b) { return _mm256_and_pd(a, b); }
     static mask less_where(mask m, vec a, vec b) { return _mm256_and_pd(m, _mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
+    static mask all_true() { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
     static bool any(mask m) { return _mm256_movemask_pd(m) != 0; }
     using counter = __m256i;
     static counter counter_zero() { return _mm256_setzero_si256(); }
@@ -183,10 +177,8 @@ struct AVX512 {
     static vec add(vec a, vec b) { return _mm512_add_pd(a, b); }
     static vec sub(vec a, vec b) { return _mm512_sub_pd(a, b); }
     static vec mul(vec a, vec b) { return _mm512_mul_pd(a, b); }
-    static mask less(vec a, vec b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
-    static mask all_true() { return static_cast<mask>(0xFF); }
-    static mask mask_and(mask a, mask b) { return static_cast<mask>(a & b); }
     static mask less_where(mask m, vec a, vec b) { return _mm512_mask_cmp_pd_mask(m, a, b, _CMP_LT_OQ); }
+    static mask all_true() { return static_cast<mask>(0xFF); }
     static bool any(mask m) { return m != 0; }
     using counter = __m512i;
     static counter counter_zero() { return _mm512_setzero_si512(); }
