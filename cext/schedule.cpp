@@ -117,7 +117,9 @@ constexpr std::ptrdiff_t kMaxTileWidth = 512;
 // How a call is cut into work items. Every item is a tile of the grid; with depth 1 a tile spans whole rows (a
 // band) and is stepped straight from grid to grid, otherwise it is advanced `depth` steps in a thread's buffers.
 struct Plan {
+    std::int64_t rounds;           // rounds of the call
     int depth;                     // steps per round
+    int last_depth;                // steps of the last round (at most depth)
     std::ptrdiff_t tile_height;    // rows per tile
     std::ptrdiff_t tile_width;     // columns per tile
     std::ptrdiff_t tiles_down;     // tiles per column of tiles
@@ -138,10 +140,11 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
     Plan p{};
     // As few rounds as the depth allows, of equal depth (the last may be shallower by less than one round's
     // share): 20 steps at most 8 deep run as 7 + 7 + 6, not 8 + 8 + 4, so no round pays a deep halo for
-    // nothing.
+    // nothing. Quotients are rounded up without adding first: steps may be INT64_MAX.
     const std::int64_t max_depth = from_memory ? kMaxDepthFromMemory : kMaxDepthInCache;
-    const std::int64_t rounds = steps / max_depth + (steps % max_depth != 0);
-    p.depth = static_cast<int>(steps / rounds + (steps % rounds != 0));
+    p.rounds = steps / max_depth + (steps % max_depth != 0);
+    p.depth = static_cast<int>(steps / p.rounds + (steps % p.rounds != 0));
+    p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);
     const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;
     if (p.depth == 1) {
         // Bands of ~256k cells, at least 8 per thread for balance and prompt cancellation.
@@ -249,8 +252,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
     const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes, stream);
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
-    const std::int64_t rounds = a.steps / plan.depth + (a.steps % plan.depth != 0);  // no overflow at INT64_MAX
-    const int last_depth = static_cast<int>(a.steps - (rounds - 1) * plan.depth);
+    const std::int64_t rounds = plan.rounds;
 
     AlignedBuffer scratch, buffers;
     try {
@@ -277,7 +279,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
         // every round (worksharing constructs must be met by the whole team); cancelled tiles are skipped.
         for (std::int64_t r = 0; r < rounds; ++r) {
             double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
-            const int depth = r == rounds - 1 ? last_depth : plan.depth;
+            const int depth = r == rounds - 1 ? plan.last_depth : plan.depth;
             share_items(in_team, plan.tiles(), [&](std::ptrdiff_t t) {
                 if (cancel.check()) {
                     return;
