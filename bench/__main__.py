@@ -4,6 +4,7 @@ Run from the repository root (so that ``import cext`` finds the in-place build):
 
     python -m bench               # the full comparison: a few minutes on 2 cores
     python -m bench --quick       # sub-minute smoke run for CI: agreement, not speed
+    python -m bench --sweep       # where cext starts to win: every size, compiled peers
     python -m bench --only fib --threads 1
     python -m bench --peers cext,pybind11,nanobind
 
@@ -32,10 +33,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import costs, harness, machine, report
+from . import costs, harness, machine, report, sweep
 from .peers import PEER_NAMES
 from .peers import load as load_peers
-from .workloads import FULL, QUICK, plan
+from .report import STATUS_MARKS
+from .workloads import FULL, QUICK, Labels, plan
 
 GROUPS = ("calculate_z", "evolve", "fib")
 
@@ -62,22 +64,31 @@ def main(argv=None):
               flush=True)
 
         timings_started = machine.cpu_snapshot()
-        summaries = _run(plan(peers, settings, threads, options.only), settings, options.peers)
+        entries = (sweep.plan(peers, settings, threads, options.only, options.quick) if options.sweep
+                   else plan(peers, settings, threads, options.only))
+        entries, description["skipped_for_memory"] = _fitting(entries, options.ignore_memory)
+        summaries = _run(entries, settings, options.peers, quiet=options.sweep)
         description["busy_cpus_elsewhere"] = machine.busy_cpus_elsewhere(
             timings_started, machine.cpu_snapshot())
-        tables = {"call_overhead": report.call_overhead(summaries),
-                  "costs": costs.measure(peers, summaries)}
+        tables = {} if options.sweep else {"call_overhead": report.call_overhead(summaries),
+                                           "costs": costs.measure(peers, summaries)}
     finally:
         peers.close()
-    print(report.call_overhead_table(tables["call_overhead"]))
-    print(report.costs_table(tables["costs"]))
+    if options.sweep:
+        for group in ("evolve", "calculate_z"):
+            print(sweep.table(summaries, group, Labels.cext(threads)))
+    else:
+        print(report.call_overhead_table(tables["call_overhead"]))
+        print(report.costs_table(tables["costs"]))
     wall_seconds = time.perf_counter() - started
 
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = options.out_dir / f"{settings.mode}.json"
-    png_path = options.out_dir / f"{settings.mode}.png"
-    report.write_json(json_path, description, peers, settings, summaries, wall_seconds, tables)
-    plot_problem = report.plot(png_path, description, summaries)
+    name = ("sweep-quick" if options.quick else "sweep") if options.sweep else settings.mode
+    json_path = options.out_dir / f"{name}.json"
+    png_path = options.out_dir / f"{name}.png"
+    document = report.write_json(json_path, description, peers, settings, summaries, wall_seconds, tables)
+    plot_problem = (sweep.plot(png_path, document) if options.sweep
+                    else report.plot(png_path, description, summaries))
     print(f"\nwrote {json_path}" + (f"\n{plot_problem}" if plot_problem else f" and {png_path}"))
 
     problems = [f"{s['title']}: {row['label']} {row['status']}"
@@ -90,18 +101,38 @@ def main(argv=None):
     return 1 if problems else 0
 
 
-def _run(entries, settings, selected):
+def _fitting(entries, ignore_memory):
+    """The entries whose estimated peak memory fits in what the OS says is available, and a line per other.
+
+    Each skipped workload is printed with what it needs and the flag that runs it anyway.
+    """
+    available = None if ignore_memory else machine.available_memory()
+    if available is None:
+        return entries, []
+    kept, skipped = [], []
+    for entry in entries:
+        if entry.memory > available:
+            skipped.append(f"skipped {entry.title}: needs about {entry.memory / 2**30:.1f} GiB, "
+                           f"{available / 2**30:.1f} GiB available (MemAvailable); --ignore-memory runs it")
+            print(skipped[-1], flush=True)
+        else:
+            kept.append(entry)
+    return kept, skipped
+
+
+def _run(entries, settings, selected, quiet=False):
     """Build, measure and print each workload in turn; return their summaries.
 
     Only the contenders of the ``selected`` peers are measured, and those
     that define a workload's references (without which nothing is checked).
+    ``quiet`` leaves out the per-workload tables (the sweep prints its own).
     """
     progress = _progress(total=len(entries) * (settings.repeats + 1))
     summaries = []
-    for _, title, build in entries:
-        progress.set_description(title)
+    for entry in entries:
+        progress.set_description(entry.title)
         started = machine.cpu_snapshot()
-        workload = build()
+        workload = entry.build()
         references = set(workload.references.values())
         workload.contenders = [c for c in workload.contenders
                                if c.family in (*selected, "reference") or c.label in references]
@@ -112,7 +143,12 @@ def _run(entries, settings, selected):
         busy_cpus = machine.busy_cpus_elsewhere(started, machine.cpu_snapshot())
         summaries.append(report.summarise(workload, measurements, busy_cpus))
         del workload, measurements  # frees this workload's buffers before the next
-        progress.write(report.table(summaries[-1]))
+        if quiet:
+            progress.write(f"{entry.title}: " + ", ".join(
+                f"{row['label']} {STATUS_MARKS[row['status']]}" for row in report.failures(summaries[-1]))
+                           if report.failures(summaries[-1]) else f"{entry.title}: all agree")
+        else:
+            progress.write(report.table(summaries[-1]))
     progress.close()
     return summaries
 
@@ -121,6 +157,10 @@ def _parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats: checks agreement in under a minute")
+    parser.add_argument("--sweep", action="store_true",
+                        help="the size sweep instead of the comparison: one evolve step from 4² to 8192², "
+                             "calculate_z from 4 to 10⁶ points, cext and the compiled peers, time per cell "
+                             "(sweep.json and sweep.png; with --quick, a few small sizes)")
     parser.add_argument("--only", type=_groups, default=GROUPS, metavar="NAMES",
                         help="comma-separated subset of " + ",".join(GROUPS))
     parser.add_argument("--peers", type=_peers, default=PEER_NAMES, metavar="NAMES",
@@ -132,6 +172,9 @@ def _parse(argv):
     parser.add_argument("--repeats", type=int, default=0,
                         help=f"interleaved rounds per workload (default {FULL.repeats}, "
                              f"--quick {QUICK.repeats})")
+    parser.add_argument("--ignore-memory", action="store_true",
+                        help="run the large grids even where their estimated memory exceeds what the OS says "
+                             "is available (they are skipped, with a line saying so, by default)")
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).parent / "results",
                         help="where the JSON and PNG go (default: bench/results)")
     parser.add_argument("--cache-dir", type=Path, default=_default_cache_dir(),

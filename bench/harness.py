@@ -2,7 +2,10 @@
 
 The method, for one workload:
 
-1. Run each reference once and keep its output.
+1. Run each reference once and keep, for every contender that refers to it,
+   what that contender must produce: a copy where it is small, else its
+   shape, dtype and a digest of its bytes (so a 512 MiB grid costs no second
+   512 MiB, and the contenders can share their output buffers).
 2. Run every contender once and compare its output bit for bit with what the
    reference says it must be. A contender that raises or disagrees is
    flagged and never timed. This first call is also the warm-up.
@@ -20,6 +23,7 @@ another process (PyPy) brings its own timer, which runs the same kind of loop
 there. Times are reported per call, or per step for multi-step contenders,
 and scaled up for contenders that run on a stated subset of the problem.
 """
+import hashlib
 import statistics
 import time
 import timeit
@@ -109,7 +113,7 @@ def measure(contenders, references, *, repeats, min_sample_seconds,
     ``tick`` is called after validation and after each round of samples (for
     a progress bar).
     """
-    expected = _reference_outputs(contenders, references, check_reference)
+    expected = _expected_outputs(contenders, references, check_reference)
     measurements = [_validate(contender, expected) for contender in contenders]
     tick()
 
@@ -126,13 +130,51 @@ def measure(contenders, references, *, repeats, min_sample_seconds,
     return measurements
 
 
+# Expected outputs up to this size are kept as copies and compared value by value, with the first difference
+# reported; larger ones (the 2048² grids and up) are kept as a digest of their bytes.
+COPY_LIMIT_BYTES = 16 * 2**20
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What a large expected output must be, without keeping it: its shape, dtype and a hash of its bytes."""
+
+    shape: tuple
+    dtype: np.dtype
+    hexdigest: str
+
+    @classmethod
+    def of(cls, array):
+        array = np.ascontiguousarray(array)
+        return cls(array.shape, array.dtype, hashlib.blake2b(array.data, digest_size=16).hexdigest())
+
+
+def expected_form(output):
+    """What to keep of a reference output: a copy if it is small, else its Digest."""
+    array = np.asarray(output)
+    if array.nbytes <= COPY_LIMIT_BYTES:
+        return np.array(array, copy=True)
+    return Digest.of(array)
+
+
 def mismatch(expected, got):
     """Describe how ``got`` differs from ``expected``, or None if bit-identical.
 
     Floating-point values are compared as raw bits, so -0.0 differs from 0.0
     and the same NaN equals itself; integers are compared by value, so a
-    list of Python ints can match an int32 array.
+    list of Python ints can match an int32 array. Against a Digest, the
+    shape, the dtype and every byte must match.
     """
+    if isinstance(expected, Digest):
+        have = np.asarray(got)
+        if have.shape != expected.shape:
+            return f"shape {have.shape}, expected {expected.shape}"
+        if have.dtype != expected.dtype:
+            return f"dtype {have.dtype}, expected {expected.dtype}"
+        if Digest.of(have) != expected:
+            return (f"its {have.nbytes} bytes differ from the reference's (compared by digest at this size; "
+                    f"the smaller sizes compare value by value and show where)")
+        return None
     want, have = np.asarray(expected), np.asarray(got)
     if want.shape != have.shape:
         return f"shape {have.shape}, expected {want.shape}"
@@ -156,25 +198,36 @@ def _bits(array):
     return np.ascontiguousarray(array).reshape(-1).view(np.uint64).reshape(array.size, -1)
 
 
-def _reference_outputs(contenders, references, check_reference):
-    """Run each reference contender once; map reference name -> output or exception."""
+def _expected_outputs(contenders, references, check_reference):
+    """Run each reference contender once; map each contender (by id) to what it must produce, or an exception.
+
+    What is kept is taken right after the reference's call, before any other contender runs: contenders may
+    share output buffers, and the reference's own is overwritten when it runs again.
+    """
     by_label = {contender.label: contender for contender in contenders}
-    outputs = {}
+    expected = {}
     for name, label in references.items():
+        users = [contender for contender in contenders if contender.reference == name]
         try:
-            # Copied because the contender's own buffer is reused when it runs again.
-            output = np.array(by_label[label].call(), copy=True)
+            output = np.asarray(by_label[label].call())
             complaint = check_reference(output) if check_reference else None
-            outputs[name] = ValueError(f"{label}: {complaint}") if complaint else output
+            if complaint:
+                raise ValueError(f"{label}: {complaint}")
+            # One form per selection: contenders running the whole problem share one copy or digest.
+            whole = expected_form(output)
+            for contender in users:
+                selected = contender.select(output)
+                expected[id(contender)] = whole if selected is output else expected_form(selected)
         except Exception as error:  # noqa: BLE001 -- reported on every contender that needs it
-            outputs[name] = error
-    return outputs
+            for contender in users:
+                expected[id(contender)] = error
+    return expected
 
 
 def _validate(contender, expected):
     reference = None
     if contender.reference is not None:
-        reference = expected.get(contender.reference, LookupError("no reference contender ran"))
+        reference = expected.get(id(contender), LookupError("no reference contender ran"))
         if isinstance(reference, Exception):
             return Measurement(contender, "unverified",
                                f"reference failed: {type(reference).__name__}: {reference}")
@@ -186,7 +239,7 @@ def _validate(contender, expected):
         return Measurement(contender, "crashed", f"{type(error).__name__}: {error}")
     if contender.reference is None:
         return Measurement(contender, "unchecked", first_call_seconds=first_call)
-    problem = mismatch(contender.select(reference), output)
+    problem = mismatch(reference, output)
     if problem:
         return Measurement(contender, "disagrees", problem, first_call_seconds=first_call)
     return Measurement(contender, "ok", first_call_seconds=first_call)

@@ -32,6 +32,24 @@ def describe(peers, threads):
     }
 
 
+def available_memory():
+    """Bytes the OS says a new allocation can take without swapping, or None where it does not say.
+
+    Linux's MemAvailable (free memory plus the caches it can drop); elsewhere the free physical pages.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def cpu_snapshot():
     """Counters for busy_cpus_elsewhere(): CPU time of all processes and of this one.
 

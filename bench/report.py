@@ -60,7 +60,7 @@ def summarise(workload, measurements, busy_cpus_elsewhere):
     return {"group": workload.group, "key": workload.key, "title": workload.title,
             "references": workload.references, "python_baseline": workload.python_label,
             "cython_baseline": workload.cython_label, "rows": rows,
-            "targets": targets, "busy_cpus_elsewhere": busy_cpus_elsewhere}
+            "targets": targets, "busy_cpus_elsewhere": busy_cpus_elsewhere, "cells": workload.cells}
 
 
 def failures(summary):
@@ -215,7 +215,10 @@ def costs_table(rows):
 
 
 def write_json(path, machine, peers, settings, summaries, wall_seconds, tables):
-    """Everything measured, with every sample, as JSON; ``tables`` holds the cross-workload tables."""
+    """Write everything measured, with every sample, as JSON, and return that document.
+
+    ``tables`` holds the cross-workload tables.
+    """
     document = {
         "machine": machine,
         "settings": dataclasses.asdict(settings),
@@ -231,6 +234,7 @@ def write_json(path, machine, peers, settings, summaries, wall_seconds, tables):
         **tables,
     }
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    return document
 
 
 def plot(path, machine, summaries):

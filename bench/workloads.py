@@ -1,18 +1,22 @@
 """The benchmark cases: inputs, contenders, references and targets.
 
 ``plan()`` lists the workloads to run; each is built only when its turn comes
-(at 4096x4096 each contender holds 134 MB buffers) and dropped after.
+(an 8192x8192 grid is 512 MiB) and dropped after.
 
-Every contender gets its own output buffers, preallocated outside the timing
-wherever its API takes them; peers whose API allocates their result (the
-the books' Cython Julia, NumPy, Pythran) are timed with that allocation, and the
-table says so.
+Output buffers are preallocated outside the timing wherever a peer's API
+takes them, and the contenders of one diffusion workload share them (one for
+the fixed boundary, one for the periodic, plus the scratch grid of repeated
+steps): each contender's output is checked right after its own call, so
+sharing costs no check, and a workload needs a few grids, not one per
+contender. Peers whose API allocates their result (the books' Cython Julia,
+NumPy, Pythran) are timed with that allocation, and the table says so.
 
 Fixed boundary: the books' C ``evolve`` writes only the interior of ``out``,
 while cext's ``boundary="fixed"`` also copies the border of ``grid`` into
 ``out``. Every ``out`` here starts as a copy of ``grid``, so both
 conventions produce the same array and can be compared bit for bit.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -95,6 +99,7 @@ class Workload:
     targets: list = field(default_factory=list)
     check_reference: object = None
     min_sample_seconds: float | None = None  # None: the settings' min_sample_seconds
+    cells: int | None = None  # grid points or Julia points, where the size sweep plots time per cell
 
 
 class Labels:
@@ -176,21 +181,50 @@ def _mark_paths(contenders, threads):
     return contenders
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A workload of the plan, built only when its turn comes; ``memory`` is its estimated peak in bytes."""
+
+    group: str
+    title: str
+    build: Callable[[], Workload]
+    memory: int = 0
+
+
+# The interpreter with every peer loaded (Numba's LLVM, the compiled modules, matplotlib): about 0.5 GB seen.
+BASE_MEMORY = 600 * 2**20
+
+
+def evolve_memory(size, settings):
+    """Peak bytes of a one-step workload: the grid, the fixed and periodic outputs, NumPy's scratch, and the
+    np.roll peer's temporaries where every peer runs (its four rolled copies, two sums and the result)."""
+    grids = 4 + (5 if size <= settings.all_peers_up_to else 0)
+    return BASE_MEMORY + grids * 8 * size * size
+
+
+def multi_step_memory(size):
+    """Peak bytes of a multi-step workload: the grid, the shared output and scratch grids, and the scratch grid
+    cext's steps= keeps between calls."""
+    return BASE_MEMORY + 4 * 8 * size * size
+
+
 def plan(peers, settings, threads, groups):
-    """The workloads to run, as (group, title, build) with build() -> Workload."""
-    entries = [("calculate_z", f"calculate_z {JULIA_WIDTH}×{JULIA_WIDTH}",
-                partial(julia_workload, peers, settings, threads)),
-               ("calculate_z", f"calculate_z {TINY_POINTS} points",
-                partial(julia_workload, peers, settings, threads, points=TINY_POINTS))]
+    """The workloads to run, as Entries."""
+    entries = [Entry("calculate_z", f"calculate_z {JULIA_WIDTH}×{JULIA_WIDTH}",
+                     partial(julia_workload, peers, settings, threads)),
+               Entry("calculate_z", f"calculate_z {TINY_POINTS} points",
+                     partial(julia_workload, peers, settings, threads, points=TINY_POINTS))]
     for size in (TINY_GRID, *settings.evolve_sizes):
-        entries.append(("evolve", f"evolve {size}²",
-                        partial(evolve_workload, peers, settings, threads, size)))
+        entries.append(Entry("evolve", f"evolve {size}²",
+                             partial(evolve_workload, peers, settings, threads, size),
+                             evolve_memory(size, settings)))
     for size in settings.multi_step_sizes:
-        entries.append(("evolve", f"evolve {settings.steps} steps {size}²",
-                        partial(multi_step_workload, peers, settings, threads, size)))
+        entries.append(Entry("evolve", f"evolve {settings.steps} steps {size}²",
+                             partial(multi_step_workload, peers, settings, threads, size),
+                             multi_step_memory(size)))
     for n in settings.fib_arguments:
-        entries.append(("fib", f"fib({n})", partial(fib_workload, peers, settings, threads, n)))
-    return [entry for entry in entries if entry[0] in groups]
+        entries.append(Entry("fib", f"fib({n})", partial(fib_workload, peers, settings, threads, n)))
+    return [entry for entry in entries if entry.group in groups]
 
 
 def julia_lists(width=JULIA_WIDTH):
@@ -218,6 +252,13 @@ def julia_lists(width=JULIA_WIDTH):
     return zs, cs
 
 
+def spread_indices(total, count):
+    """``count`` indices evenly spaced over ``range(total)``, first and last included."""
+    if count >= total:
+        return range(total)
+    return [round(i * (total - 1) / (count - 1)) for i in range(count)] if count > 1 else [0]
+
+
 def lists_to_arrays(zs, cs):
     """What a caller holding the books' lists pays before any array kernel runs."""
     return np.array(zs, dtype=np.complex128), np.array(cs, dtype=np.complex128)
@@ -236,17 +277,20 @@ def repeat_steps(step, grid, out, scratch, steps, dt, D):
         source = target
 
 
-def julia_workload(peers, settings, threads, points=None):
+def julia_workload(peers, settings, threads, points=None, spread=False):
     """The books' Julia set: every calculate_z peer on the same 10**6 points.
 
     With ``points``, only the grid's first ``points`` points (which escape at
-    once): then the time is what a call costs, not the kernel.
+    once): then the time is what a call costs, not the kernel. With
+    ``spread`` too, ``points`` points evenly spaced over the whole grid, so
+    that each size does the grid's mix of work per point (the size sweep).
     """
     zs_list, cs_list = julia_lists()
     rows = len(zs_list) // JULIA_WIDTH
     tiny = points is not None
     if tiny:
-        zs_list, cs_list = zs_list[:points], cs_list[:points]
+        chosen = spread_indices(len(zs_list), points) if spread else range(points)
+        zs_list, cs_list = [zs_list[i] for i in chosen], [cs_list[i] for i in chosen]
     zs, cs = lists_to_arrays(zs_list, cs_list)
     # The pure-Python family runs on every stride-th row and is scaled up.
     stride = 1 if tiny else settings.julia_row_stride
@@ -320,6 +364,12 @@ def julia_workload(peers, settings, threads, points=None):
         total = int(output.sum(dtype=np.int64))
         return None if total == JULIA_SUM else f"escape counts sum to {total}, not {JULIA_SUM}"
 
+    if spread:
+        return Workload(
+            "calculate_z", f"calculate_z-{points}-spread",
+            f"calculate_z · {points} points spread over the grid, maxiter {MAXITER}",
+            contenders, {"default": reference}, python_label=Labels.PYTHON,
+            cython_label=Labels.CYTHON, min_sample_seconds=settings.overhead_sample_seconds)
     if tiny:
         return Workload(
             "calculate_z", f"calculate_z-{points}",
@@ -380,6 +430,8 @@ def evolve_workload(peers, settings, threads, size):
     """
     grid = np.random.default_rng(size).random((size, size))
     every_peer = size <= settings.all_peers_up_to
+    fixed = _Buffers(grid)  # the fixed-boundary contenders' output
+    periodic = _Buffers(grid)  # the periodic ones write the border too, so they get their own
     band = min(size - 2, max(1, settings.python_points // size))
     python_rows = grid[:band + 2].tolist()
 
@@ -404,53 +456,55 @@ def evolve_workload(peers, settings, threads, size):
         if every_peer and module:
             args = python_args()
             contenders.append(Contender(label, family, module.evolve, args, writes_to=args[1], **subset))
-    contenders += [
-        Contender(Labels.NUMPY_ROLL, "numpy", numpy_vectorised.evolve_roll, (grid, DT, D),
-                  reference="periodic", note="periodic boundary; allocates its result"),
-        _in_place(Labels.NUMPY_SLICING, "numpy", numpy_vectorised.evolve_slicing, grid,
-                  extra=(np.empty((size - 2, size - 2)),)),
-    ]
+    if every_peer:
+        # Its four rolled copies and their sums take several grids of memory at once.
+        contenders.append(Contender(Labels.NUMPY_ROLL, "numpy", numpy_vectorised.evolve_roll, (grid, DT, D),
+                                    reference="periodic", note="periodic boundary; allocates its result"))
+    contenders.append(_in_place(Labels.NUMPY_SLICING, "numpy", numpy_vectorised.evolve_slicing, fixed,
+                                extra=(np.empty((size - 2, size - 2)),)))
     if every_peer and peers.numexpr:
-        contenders.append(_in_place(Labels.NUMEXPR, "numexpr", peers.numexpr, grid,
+        contenders.append(_in_place(Labels.NUMEXPR, "numexpr", peers.numexpr, fixed,
                                     note="numexpr's own threads"))
     if peers.ctypes:
-        contenders.append(_in_place(Labels.C_CTYPES, "ctypes", peers.ctypes.evolve, grid))
+        contenders.append(_in_place(Labels.C_CTYPES, "ctypes", peers.ctypes.evolve, fixed))
     if every_peer:
         for label, family, kernel in (
                 (Labels.C_CFFI, "cffi", peers.cffi and peers.cffi.evolve),
                 (Labels.C_EXTENSION, "naive", peers.naive and peers.naive.evolve),
                 (Labels.F2PY, "f2py", peers.f2py)):
             if kernel:
-                contenders.append(_in_place(label, family, kernel, grid))
+                contenders.append(_in_place(label, family, kernel, fixed))
     if peers.cython_diffusion:
-        contenders.append(_in_place(Labels.CYTHON, "cython", peers.cython_diffusion.evolve, grid))
+        contenders.append(_in_place(Labels.CYTHON, "cython", peers.cython_diffusion.evolve, fixed))
         contenders.append(_in_place(Labels.CYTHON_PRANGE, "cython",
-                                    peers.cython_diffusion.evolve_prange, grid,
+                                    peers.cython_diffusion.evolve_prange, fixed,
                                     note="schedule=\"static\""))
     if peers.numba:
-        contenders.append(_in_place(Labels.NUMBA, "numba", peers.numba.evolve, grid))
+        contenders.append(_in_place(Labels.NUMBA, "numba", peers.numba.evolve, fixed))
         contenders.append(_in_place(Labels.NUMBA_PARALLEL, "numba", peers.numba.evolve_parallel,
-                                    grid))
+                                    fixed))
     if peers.pythran:
-        contenders.append(_in_place(Labels.PYTHRAN, "pythran", peers.pythran.evolve, grid))
+        contenders.append(_in_place(Labels.PYTHRAN, "pythran", peers.pythran.evolve, fixed))
     for library, module in (("pybind11", peers.pybind11), ("nanobind", peers.nanobind)):
         if module:
-            contenders.append(_in_place(Labels.bound(library, threads), library, module.evolve, grid,
+            contenders.append(_in_place(Labels.bound(library, threads), library, module.evolve, fixed,
                                         kwargs={"num_threads": threads}))
     if peers.cext:
         for count in sorted({1, threads}):
-            contenders.append(_in_place(Labels.cext(count), "cext", peers.cext.evolve, grid,
+            contenders.append(_in_place(Labels.cext(count), "cext", peers.cext.evolve, fixed,
                                         kwargs={"boundary": "fixed", "num_threads": count}))
         contenders.append(_in_place(Labels.cext(threads, " periodic"), "cext", peers.cext.evolve,
-                                    grid, kwargs={"boundary": "periodic", "num_threads": threads},
+                                    periodic, kwargs={"boundary": "periodic", "num_threads": threads},
                                     reference="periodic"))
+    # The copies write the whole grid into the fixed-boundary output, border included: its border stays the
+    # grid's, and the next checked contender rewrites its interior.
     if size > TINY_GRID:
-        contenders.append(Contender(Labels.COPY, "reference", np.copyto, (np.empty_like(grid), grid),
+        contenders.append(Contender(Labels.COPY, "reference", np.copyto, (fixed.out, grid),
                                     reference=None,
                                     note="machine reference: 16 bytes moved per point, 1 thread"))
     if peers.cython_copy and size > TINY_GRID:
         contenders.append(Contender(Labels.COPY_PARALLEL, "reference",
-                                    peers.cython_copy.copy_prange, (grid, np.empty_like(grid)),
+                                    peers.cython_copy.copy_prange, (grid, fixed.out),
                                     reference=None,
                                     note=f"machine reference: a memcpy per row, {threads} threads"))
 
@@ -492,23 +546,24 @@ def evolve_workload(peers, settings, threads, size):
 def multi_step_workload(peers, settings, threads, size):
     """``settings.steps`` diffusion steps: cext's steps= against repeated single steps."""
     grid = np.random.default_rng(size).random((size, size))
+    buffers = _Buffers(grid, scratch=True)
     steps = settings.steps
     repeated = f" ×{steps}"
     contenders = []
     if peers.cython_diffusion:
         contenders.append(_repeated(Labels.CYTHON_PRANGE + repeated, "cython",
-                                    peers.cython_diffusion.evolve_prange, grid, steps))
+                                    peers.cython_diffusion.evolve_prange, buffers, steps))
     if peers.numba:
         contenders.append(_repeated(Labels.NUMBA_PARALLEL + repeated, "numba",
-                                    peers.numba.evolve_parallel, grid, steps))
+                                    peers.numba.evolve_parallel, buffers, steps))
     if peers.cext:
         contenders.append(_repeated(Labels.cext(threads, repeated), "cext",
-                                    partial(peers.cext.evolve, num_threads=threads), grid, steps,
+                                    partial(peers.cext.evolve, num_threads=threads), buffers, steps,
                                     note=f"{steps} separate calls"))
     if peers.cext and peers.cext_has_steps:
         for count in sorted({1, threads}):
             contenders.append(_in_place(Labels.cext(count, f" steps={steps}"), "cext",
-                                        peers.cext.evolve, grid, steps=steps,
+                                        peers.cext.evolve, buffers, steps=steps,
                                         kwargs={"steps": steps, "num_threads": count}))
     reference = _first_present(contenders, Labels.cext(threads, repeated),
                                Labels.CYTHON_PRANGE + repeated, Labels.NUMBA_PARALLEL + repeated)
@@ -570,19 +625,27 @@ def _filling(label, family, kernel, args, kwargs=None):
     return Contender(label, family, kernel, (*args, counts), kwargs or {}, writes_to=counts)
 
 
-def _in_place(label, family, kernel, grid, *, extra=(), kwargs=None, steps=1,
+class _Buffers:
+    """A diffusion workload's input grid and the output (and scratch) grids its contenders share."""
+
+    def __init__(self, grid, scratch=False):
+        self.grid = grid
+        self.out = grid.copy()  # carries grid's border: see the module docstring
+        self.scratch = grid.copy() if scratch else None
+
+
+def _in_place(label, family, kernel, buffers, *, extra=(), kwargs=None, steps=1,
               reference="default", note=""):
-    """A contender calling ``kernel(grid, out, *extra, DT, D, **kwargs)`` into its own ``out``."""
-    out = grid.copy()  # carries grid's border: see the module docstring
-    return Contender(label, family, kernel, (grid, out, *extra, DT, D), kwargs or {},
-                     writes_to=out, reference=reference, steps=steps, note=note)
+    """A contender calling ``kernel(grid, out, *extra, DT, D, **kwargs)`` into the shared ``out``."""
+    return Contender(label, family, kernel, (buffers.grid, buffers.out, *extra, DT, D), kwargs or {},
+                     writes_to=buffers.out, reference=reference, steps=steps, note=note)
 
 
-def _repeated(label, family, step, grid, steps, note=""):
+def _repeated(label, family, step, buffers, steps, note=""):
     """A contender making ``steps`` single-step calls of ``step`` through repeat_steps."""
-    out, scratch = grid.copy(), grid.copy()
-    return Contender(label, family, repeat_steps, (step, grid, out, scratch, steps, DT, D),
-                     writes_to=out, steps=steps, note=note)
+    return Contender(label, family, repeat_steps,
+                     (step, buffers.grid, buffers.out, buffers.scratch, steps, DT, D),
+                     writes_to=buffers.out, steps=steps, note=note)
 
 
 def _first_present(contenders, *labels):
