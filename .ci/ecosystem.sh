@@ -24,10 +24,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 started=$SECONDS
 step() { printf '\n=== [%4ds] %s\n' $((SECONDS - started)) "$*"; }
-tools=(threadpoolctl "dask[array]" distributed numpydoc mypy)
+# The dask extra's own requirements, read from pyproject.toml so that this list cannot drift from what users get.
+mapfile -t dask_extra < <(python -c 'import tomllib; [print(r) for r in tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["dask"]]')
+tools=(threadpoolctl numpydoc mypy "${dask_extra[@]}")
 
-step "tools: mypy, build, threadpoolctl, dask[array], distributed, matplotlib, numpydoc"
-python -m pip install --quiet build matplotlib "${tools[@]}"
+step "tools: mypy, build, threadpoolctl, numpydoc and the dask extra (${dask_extra[*]})"
+python -m pip install --quiet build "${tools[@]}"
 
 step "mypy --strict examples/ cext/"
 python -m mypy --strict examples/ cext/

@@ -257,12 +257,16 @@ def plot(path, machine, summaries):
     for axis, summary in zip(axes.flat, summaries, strict=False):  # spare axes hidden above
         _plot_panel(axis, summary)
     families = {row["family"] for summary in summaries for row in summary["rows"]}
+    # The legend sits below the panels, inside the figure: six names fit the figure's width in a row, and
+    # the panels leave room for as many rows as it takes.
+    columns = 6
+    legend_inches = 0.25 * math.ceil(len(families) / columns) + 0.2
     figure.legend(handles=[Patch(color=FAMILY_COLOURS[f], label=FAMILY_NAMES[f])
                            for f in FAMILY_COLOURS if f in families],
-                  loc="lower center", ncol=min(len(families), 10), frameon=False)
+                  loc="lower center", ncol=columns, frameon=False, bbox_to_anchor=(0.5, 0.0))
     figure.suptitle(f"cext vs peers · {machine['cpu']}, {machine['threads']} threads · "
                     "best time per call (bar) and median (whisker); log scale, shorter is faster")
-    figure.tight_layout(rect=(0, 0.03, 1, 0.97))
+    figure.tight_layout(rect=(0, legend_inches / figure.get_figheight(), 1, 0.97))
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return None
@@ -305,8 +309,24 @@ def _evaluate(target, best):
     """Whether a target is met, from the best times of its two contenders."""
     result = {"subject": target.subject, "baseline": target.baseline, "goal": target.goal,
               "value": None, "met": None}
-    if target.subject not in best or target.baseline not in best:
+    needed = [target.subject, *([target.baseline] if target.baseline else []), *target.limits]
+    if any(label not in best for label in needed):
         result["text"] = f"{target.goal}: not measured"
+        return result
+    if target.kind != "ratio":
+        if target.kind == "at_most":
+            value, shown = best[target.subject], _time(best[target.subject])
+            met = value <= target.threshold
+        elif target.kind == "extra":
+            value = best[target.subject] - best[target.baseline]
+            shown = ("+" if value >= 0 else "−") + _time(abs(value))
+            met = value <= target.threshold
+        else:  # scaling
+            value = (best[target.baseline] / best[target.subject]) / (best[target.limits[0]] / best[target.limits[1]])
+            shown = f"{value:.0%} of the limit's gain"
+            met = value >= target.threshold
+        result.update(value=value, met=met)
+        result["text"] = f"{target.goal}: {shown} {'met' if met else 'MISSED'}"
         return result
     speedup = best[target.baseline] / best[target.subject]
     shown = {"speedup": _ratio(speedup), "time": _ratio(1 / speedup),

@@ -63,25 +63,44 @@ FULL = Settings("full", repeats=7, min_sample_seconds=0.2, julia_row_stride=10,
 QUICK = Settings("quick", repeats=3, min_sample_seconds=0.02, julia_row_stride=50,
                  python_points=2**15, evolve_sizes=(512,), multi_step_sizes=(512,), steps=4,
                  overhead_sample_seconds=0.01)
-TINY_GRID = 8  # the call-overhead diffusion case: an 8×8 grid
+TINY_GRID = 8  # the call-overhead table's diffusion case: an 8×8 grid
 TINY_POINTS = 4  # the call-overhead Julia case: the grid's first 4 points
+# Grids small enough that a step costs about what the call does; the full run times each with every peer.
+CALL_COST_GRIDS = (4, 8, 16, 32)
+# What a small call may cost: cext's step against the book's plain C extension and serial Cython, a Julia call
+# on 4 points, and what passing num_threads= adds.
+SMALL_STEP_VS_C_EXTENSION = 1.2
+SMALL_STEP_VS_CYTHON = 0.5
+TINY_JULIA_SECONDS = 300e-9
+NUM_THREADS_EXTRA_SECONDS = 30e-9
 
 
 @dataclass(frozen=True)
 class Target:
-    """A performance goal: the ratio of two contenders' best times in this run.
+    """A performance goal, from contenders' best times in this run.
 
-    ``speedup`` is time(baseline) / time(subject) and must reach ``threshold``.
-    ``style`` only changes how it reads: "speedup" (13.8×), "time" (the
-    subject's time as a fraction of the baseline's, 0.93×) or "share" (of
-    the baseline's bandwidth, 85%).
+    ``kind`` says what is compared:
+
+    - "ratio": time(baseline) / time(subject) must reach ``threshold``;
+      ``style`` only changes how it reads: "speedup" (13.8×), "time" (the
+      subject's time as a fraction of the baseline's, 0.93×) or "share" (of
+      the baseline's bandwidth, 85%);
+    - "extra": time(subject) − time(baseline) must stay at or below
+      ``threshold`` seconds (what an argument adds to a call);
+    - "at_most": time(subject) must stay at or below ``threshold`` seconds
+      (no baseline);
+    - "scaling": the subject's speedup from one thread to all,
+      time(baseline) / time(subject), must reach ``threshold`` times the same
+      ratio of the ``limits`` pair (one-thread limit, all-thread limit).
     """
 
     subject: str
-    baseline: str
+    baseline: str | None
     threshold: float
     goal: str
     style: str = "speedup"
+    kind: str = "ratio"
+    limits: tuple = ()
 
 
 @dataclass
@@ -129,6 +148,7 @@ class Labels:
     NUITKA = "Nuitka"
     MYPYC = "mypyc"
     CEXT_FIB = "cext"
+    CEXT_PLAIN = "cext (no keywords)"
     PYBIND11_FIB = "pybind11 (cext kernel)"
     NANOBIND_FIB = "nanobind (cext kernel)"
     COPY = "memory copy, np.copyto"
@@ -176,6 +196,10 @@ def _mark_paths(contenders, threads):
         Labels.bound("nanobind", threads): "nanobind", Labels.NANOBIND_FIB: "nanobind",
         Labels.cext(threads): "cext", Labels.CEXT_FIB: "cext",
     }
+    if any(contender.label == Labels.CEXT_PLAIN for contender in contenders):
+        # On a small call, the plain call (no keywords, as the other paths are called) stands for cext.
+        paths[Labels.cext(threads)] = ""
+        paths[Labels.CEXT_PLAIN] = "cext"
     for contender in contenders:
         contender.path = paths.get(contender.label, "")
     return contenders
@@ -214,7 +238,7 @@ def plan(peers, settings, threads, groups):
                      partial(julia_workload, peers, settings, threads)),
                Entry("calculate_z", f"calculate_z {TINY_POINTS} points",
                      partial(julia_workload, peers, settings, threads, points=TINY_POINTS))]
-    for size in (TINY_GRID, *settings.evolve_sizes):
+    for size in (*(CALL_COST_GRIDS if settings.mode == "full" else (TINY_GRID,)), *settings.evolve_sizes):
         entries.append(Entry("evolve", f"evolve {size}²",
                              partial(evolve_workload, peers, settings, threads, size),
                              evolve_memory(size, settings)))
@@ -354,6 +378,9 @@ def julia_workload(peers, settings, threads, points=None, spread=False):
                                         (MAXITER, zs, cs),
                                         {"out": np.empty(zs.shape, dtype=np.int32),
                                          "num_threads": count}))
+        if tiny and not spread:
+            # A small call as a newcomer writes it: no out=, no num_threads=.
+            contenders.append(Contender(Labels.CEXT_PLAIN, "cext", peers.cext.calculate_z, (MAXITER, zs, cs)))
         if not tiny:
             contenders += _lane_perfect(peers.cext, threads, zs, cs)
     reference = _first_present(contenders, Labels.cext(threads), Labels.CYTHON, Labels.NUMBA,
@@ -375,7 +402,12 @@ def julia_workload(peers, settings, threads, points=None, spread=False):
             "calculate_z", f"calculate_z-{points}",
             f"calculate_z · {points} points that escape at once: the cost of a call",
             contenders, {"default": reference}, python_label=Labels.PYTHON,
-            cython_label=Labels.CYTHON, min_sample_seconds=settings.overhead_sample_seconds)
+            cython_label=Labels.CYTHON, min_sample_seconds=settings.overhead_sample_seconds,
+            targets=[*(Target(label, None, TINY_JULIA_SECONDS, f"≤ {TINY_JULIA_SECONDS * 1e9:.0f} ns",
+                              kind="at_most") for label in (Labels.CEXT_PLAIN, Labels.cext(1))),
+                     Target(Labels.cext(1), Labels.CEXT_PLAIN, NUM_THREADS_EXTRA_SECONDS,
+                            f"num_threads=1 and out= add ≤ {NUM_THREADS_EXTRA_SECONDS * 1e9:.0f} ns",
+                            kind="extra")])
     return Workload(
         "calculate_z", "calculate_z",
         f"calculate_z · {rows}×{JULIA_WIDTH} grid, maxiter {MAXITER}, 1-D complex128 arrays "
@@ -388,6 +420,10 @@ def julia_workload(peers, settings, threads, points=None, spread=False):
             *(Target(Labels.cext(count), Labels.lane_perfect(count), 0.85,
                      f"≥ 85% of the machine limit, {Labels.threads(count)}", style="share")
               for count in sorted({1, threads})),
+            # The second core's share: cext's gain from more threads against the every-lane-busy limit's.
+            *([Target(Labels.cext(threads), Labels.cext(1), 0.97,
+                      f"scales within 3% of the machine limit's {Labels.threads(threads)} ÷ 1", kind="scaling",
+                      limits=(Labels.lane_perfect(1), Labels.lane_perfect(threads)))] if threads > 1 else []),
         ],
         check_reference=check_sum)
 
@@ -489,20 +525,24 @@ def evolve_workload(peers, settings, threads, size):
         if module:
             contenders.append(_in_place(Labels.bound(library, threads), library, module.evolve, fixed,
                                         kwargs={"num_threads": threads}))
+    call_cost = size in CALL_COST_GRIDS
     if peers.cext:
         for count in sorted({1, threads}):
             contenders.append(_in_place(Labels.cext(count), "cext", peers.cext.evolve, fixed,
                                         kwargs={"boundary": "fixed", "num_threads": count}))
+        if call_cost:
+            # A small call as a newcomer writes it: no keyword arguments.
+            contenders.append(_in_place(Labels.CEXT_PLAIN, "cext", peers.cext.evolve, fixed))
         contenders.append(_in_place(Labels.cext(threads, " periodic"), "cext", peers.cext.evolve,
                                     periodic, kwargs={"boundary": "periodic", "num_threads": threads},
                                     reference="periodic"))
     # The copies write the whole grid into the fixed-boundary output, border included: its border stays the
     # grid's, and the next checked contender rewrites its interior.
-    if size > TINY_GRID:
+    if not call_cost:
         contenders.append(Contender(Labels.COPY, "reference", np.copyto, (fixed.out, grid),
                                     reference=None,
                                     note="machine reference: 16 bytes moved per point, 1 thread"))
-    if peers.cython_copy and size > TINY_GRID:
+    if peers.cython_copy and not call_cost:
         contenders.append(Contender(Labels.COPY_PARALLEL, "reference",
                                     peers.cython_copy.copy_prange, (grid, fixed.out),
                                     reference=None,
@@ -521,7 +561,7 @@ def evolve_workload(peers, settings, threads, size):
                               "≥ 2.5× Cython prange"))
     if size == 4096:
         targets.append(Target(Labels.cext(threads), Labels.CYTHON_PRANGE, 1.3, "≥ 1.3× Cython prange"))
-    if size > TINY_GRID:
+    if not call_cost:
         # The machine's limit is a copy of the grid with the same threads as cext (one thread's np.copyto
         # reaches less): one step reads and writes the same bytes.
         copy = _first_present(contenders, Labels.COPY_PARALLEL, Labels.COPY)
@@ -530,11 +570,18 @@ def evolve_workload(peers, settings, threads, size):
                                   f"≤ 1.15× the copy's time{what and ', periodic'}", style="time"))
         for peer in (Labels.NUMBA_PARALLEL, Labels.CYTHON_PRANGE):
             targets.append(Target(Labels.cext(threads), peer, 1, f"faster than {peer}"))
-    if size == TINY_GRID:
+    if call_cost:
+        targets = [Target(Labels.CEXT_PLAIN, Labels.C_EXTENSION, 1 / SMALL_STEP_VS_C_EXTENSION,
+                          f"≤ {SMALL_STEP_VS_C_EXTENSION:g}× the C extension's time", style="time"),
+                   Target(Labels.CEXT_PLAIN, Labels.CYTHON, 1 / SMALL_STEP_VS_CYTHON,
+                          f"≤ {SMALL_STEP_VS_CYTHON:g}× serial Cython's time", style="time"),
+                   *(Target(Labels.cext(count), Labels.CEXT_PLAIN, NUM_THREADS_EXTRA_SECONDS,
+                            f"num_threads={count} adds ≤ {NUM_THREADS_EXTRA_SECONDS * 1e9:.0f} ns", kind="extra")
+                     for count in sorted({1, threads}))]
         return Workload(
             "evolve", f"evolve-{size}", f"evolve · one step, {size}×{size}: the cost of a call",
             contenders, references, python_label=Labels.PYTHON, cython_label=Labels.CYTHON,
-            min_sample_seconds=settings.overhead_sample_seconds)
+            min_sample_seconds=settings.overhead_sample_seconds, targets=targets)
     return Workload(
         "evolve", f"evolve-{size}",
         f"evolve · one step, {size}×{size} float64, fixed boundary, dt={DT}, D={D}",

@@ -1,0 +1,116 @@
+"""The benchmark's own machinery: how it checks results and what it skips (bench/, in the source tree only).
+
+The bench's outputs are trusted only as far as its checks are: a large output is compared by digest and the
+contenders of a workload share their output grids, so these tests make sure a wrong answer is still caught.
+"""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+pytestmark = pytest.mark.skipif(not (BENCH / "harness.py").is_file(), reason="bench/ is in the source tree only")
+
+
+def _import_bench():
+    """Imports the source tree's bench package by path: putting the tree on sys.path would also put its
+    uncompiled cext/ before the installed one."""
+    if "bench" not in sys.modules and (BENCH / "__init__.py").is_file():
+        spec = importlib.util.spec_from_file_location("bench", BENCH / "__init__.py",
+                                                      submodule_search_locations=[str(BENCH)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench"] = module
+        spec.loader.exec_module(module)
+
+
+_import_bench()
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from bench import harness
+    return harness
+
+
+def test_a_large_output_is_kept_as_a_digest_that_catches_one_flipped_bit(harness):
+    big = np.random.default_rng(0).random(harness.COPY_LIMIT_BYTES // 8 + 1)
+    expected = harness.expected_form(big)
+    assert isinstance(expected, harness.Digest)
+    assert harness.mismatch(expected, big.copy()) is None
+    flipped = big.copy()
+    flipped.view(np.uint64)[12345] ^= 1  # the last bit of one value
+    assert "differ" in harness.mismatch(expected, flipped)
+    assert "shape" in harness.mismatch(expected, big[:-1])
+    assert "dtype" in harness.mismatch(expected, big.astype(np.float32))
+
+
+def test_a_small_output_is_copied_and_a_difference_located(harness):
+    small = np.arange(10.0)
+    expected = harness.expected_form(small)
+    small[3] = -1.0  # the kept copy does not see later writes to the buffer
+    assert "first at index (3,)" in harness.mismatch(expected, small)
+
+
+@pytest.mark.parametrize("size", [4, 2048])  # a copied and a digested reference
+def test_contenders_sharing_one_output_are_each_checked(harness, size):
+    out = np.zeros(size)
+
+    def right(target):
+        target[:] = np.arange(size)
+
+    def wrong(target):
+        right(target)
+        target[-1] += 1
+
+    contenders = [harness.Contender("reference", "cext", right, (out,), writes_to=out),
+                  harness.Contender("wrong", "other", wrong, (out,), writes_to=out),
+                  harness.Contender("right after wrong", "other", right, (out,), writes_to=out)]
+    measurements = harness.measure(contenders, {"default": "reference"}, repeats=1, min_sample_seconds=0)
+    assert [m.status for m in measurements] == ["ok", "disagrees", "ok"]
+
+
+def test_workloads_that_do_not_fit_in_memory_are_skipped_with_a_line_saying_how_to_force_them(monkeypatch, capsys):
+    from bench import __main__ as main
+    from bench import machine
+    from bench.workloads import Entry
+
+    monkeypatch.setattr(machine, "available_memory", lambda: 2 * 2**30)
+    small, large = Entry("evolve", "evolve 512²", None, 2**30), Entry("evolve", "evolve 8192²", None, 3 * 2**30)
+    kept, skipped = main._fitting([small, large], ignore_memory=False)
+    assert kept == [small]
+    assert skipped == ["skipped evolve 8192²: needs about 3.0 GiB, 2.0 GiB available (MemAvailable); "
+                       "--ignore-memory runs it"]
+    assert skipped[0] in capsys.readouterr().out
+    assert main._fitting([small, large], ignore_memory=True) == ([small, large], [])
+
+
+def test_the_full_run_plans_its_largest_grids_within_3_gib():
+    from bench.workloads import FULL, evolve_memory, multi_step_memory
+
+    largest = max(FULL.evolve_sizes + FULL.multi_step_sizes)
+    assert max(evolve_memory(largest, FULL), multi_step_memory(largest)) <= 3 * 2**30
+
+
+def test_spread_points_cover_the_grid_evenly():
+    from bench.workloads import spread_indices
+
+    assert list(spread_indices(10, 4)) == [0, 3, 6, 9]
+    assert list(spread_indices(5, 9)) == [0, 1, 2, 3, 4]
+    assert list(spread_indices(7, 1)) == [0]
+
+
+def test_the_sweep_names_the_size_from_which_cext_wins():
+    from bench import sweep
+
+    def summary(cells, **best):
+        return {"group": "evolve", "cells": cells,
+                "rows": [{"label": label, "family": "cext" if label == "cext" else "cython", "best": seconds}
+                         for label, seconds in best.items()]}
+
+    summaries = [summary(16, cext=2.0, cython=1.0), summary(64, cext=1.0, cython=1.0),
+                 summary(256, cext=1.0, cython=1.5)]
+    assert sweep.crossover(summaries, "evolve", "cext") == (64, [(16, "cython")])
+    summaries.append(summary(1024, cext=1.0, cython=0.5))
+    assert sweep.crossover(summaries, "evolve", "cext") == (None, [(16, "cython"), (1024, "cython")])
