@@ -5,8 +5,7 @@ keeps its block; neighbours trade a halo of cells every few steps with non-block
 does the arithmetic on each block in one call. Nothing but the halos travels while the grid evolves.
 
 Decomposition -- the grid of ranks, this rank's block, and moving whole grids to and from rank 0
-diffuse       -- many steps of the diffusion equation on a distributed grid, a halo exchange every
-                 ``steps_per_exchange`` steps
+diffuse       -- many steps of the diffusion equation on a distributed grid, trading halos every few steps
 julia_image   -- Julia-set escape counts, each rank computing its own block from its own coordinates
 
 Both give exactly the results of the single-call kernels. This module needs mpi4py and an MPI library
