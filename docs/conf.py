@@ -8,6 +8,7 @@ JSON files at build time.
     pip install -e ".[docs]" && python -m sphinx -W -n -b html docs docs/_build/html
 """
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -17,8 +18,8 @@ ROOT = DOCS.parent
 # read bench.report and tools/render_readme.py from the source tree.
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "examples"))  # mpi_model: the MPI model page is its docstring  # render_readme: the headline table, shared with the README
+sys.path.insert(0, str(ROOT / "tools"))  # render_readme: the headline table, shared with the README
+sys.path.insert(0, str(ROOT / "examples"))  # mpi_model: the MPI model page is its docstring
 
 import cext  # noqa: E402
 
@@ -63,12 +64,32 @@ doctest_test_doctest_blocks = ""
 # -- HTML ------------------------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"cext {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["cext.css"]
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
+    # The wide benchmark tables get the page's full width instead of an "on this page" column.
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "benchmarks/results": [], "benchmarks/targets": []},
 }
 html_sidebars = {"index": [], "changelog": []}
+
+
+def _c_function_signature(app, what, name, obj, options, signature, return_annotation):
+    """The signature of a C function as ``inspect.signature`` reads it: ``(maxiter, zs, cs, *, ...)``.
+
+    A C function's text signature starts ``($module, /, ...)``, where the ``/`` makes only the bound module
+    positional-only. numpydoc's signature handler drops ``$module`` but keeps the ``/``, which would tell readers
+    that every parameter is positional-only. Connected before numpydoc's: the first handler to answer wins.
+    """
+    text = getattr(obj, "__text_signature__", None)
+    if what == "function" and text and text.startswith("($module"):
+        return str(inspect.signature(obj)), return_annotation
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _c_function_signature, priority=400)

@@ -2,18 +2,20 @@
 
 The benchmark pages never hold a hand-copied number: every table and figure is drawn from the JSON files
 ``python -m bench`` writes and the repository commits (``bench/results/full.json`` and, from the size sweep,
-``bench/results/sweep.json``), each table naming the CPU it was measured on.
+``bench/results/sweep.json``), each table naming the CPU it was measured on. The directives emit MyST Markdown,
+so they belong in the ``.md`` pages::
 
-.. cext-bench-machine:: full        what was measured on what: CPU, compiler, flags, versions, method
-.. cext-bench-headline:: full       the README's headline table (tools/render_readme.py builds both)
-.. cext-bench-workloads:: full      one table per workload, every row
-.. cext-bench-targets:: full        every target with its verdict, and the machine limits it is held against
-.. cext-bench-overhead:: full       the call-overhead table
-.. cext-bench-costs:: full          what each path costs
-.. cext-bench-figure:: full         the figure, drawn by bench.report.plot (``sweep``: bench.sweep.plot)
+    ```{cext-bench-machine} full       what was measured on what: CPU, compiler, flags, versions, method
+    ```{cext-bench-headline} full      the README's headline table (tools/render_readme.py builds both)
+    ```{cext-bench-workloads} full     one table per workload, every row
+    ```{cext-bench-targets} full       every target with its verdict, and the machine limits it is held against
+    ```{cext-bench-overhead} full      the call-overhead table
+    ```{cext-bench-costs} full         what each path costs
+    ```{cext-bench-figure} full        the figure, drawn by bench.report.plot (sweep: bench.sweep.plot)
 
 A missing results file, or a figure that cannot be drawn, is a warning: with ``-W`` the build fails and says
-which file or module is missing, rather than publishing a benchmark page without its results.
+which file or module is missing, rather than publishing a benchmark page without its results. ``:optional:``
+makes a missing file (a sweep not yet committed) a note on the page instead.
 """
 
 from __future__ import annotations
@@ -71,21 +73,20 @@ def _ratio(value: float | None) -> str:
 
 
 def escape(text) -> str:
-    """Plain text for a reST table cell: markup characters taken literally."""
+    """Plain text for MyST Markdown: markup characters taken literally."""
     text = "—" if text is None or text == "" else str(text)
     for character in "\\*`_|":
         text = text.replace(character, "\\" + character)
     return text
 
 
-def list_table(title: str, headings: list[str], rows: list[list[str]], widths: str = "auto",
-               align_right_from: int | None = None) -> list[str]:
-    """A reST list-table; cells are already escaped."""
-    lines = [f".. list-table:: {title}", "   :header-rows: 1", f"   :widths: {widths}", "   :class: cext-bench", ""]
+def list_table(title: str, headings: list[str], rows: list[list[str]], widths: str = "auto") -> list[str]:
+    """A MyST list-table; cells are already escaped."""
+    lines = [f"```{{list-table}} {title}", ":header-rows: 1", f":widths: {widths}", ":class: cext-bench", ""]
     for cells in [headings, *rows]:
-        lines.append(f"   * - {cells[0]}")
-        lines += [f"     - {cell}" for cell in cells[1:]]
-    return lines + [""]
+        lines.append(f"* - {cells[0]}")
+        lines += [f"  - {cell}" for cell in cells[1:]]
+    return lines + ["```", ""]
 
 
 def cpu_of(document: dict) -> str:
@@ -126,7 +127,7 @@ def _draw_sweep(target: Path, document: dict) -> str | None:
     try:
         from bench import sweep
     except ImportError as error:
-        return f"bench.sweep is missing ({error}), so the size sweep cannot be drawn; it is the module that writes sweep.json"
+        return f"bench.sweep is missing ({error}): it draws the size sweep, and writes sweep.json"
     return sweep.plot(target, document)
 
 
@@ -174,14 +175,15 @@ class MachineDirective(BenchDirective):
         out = [f"* **CPU:** {escape(machine['cpu'])} ({machine.get('logical_cpus', '?')} logical CPUs), "
                f"{escape(machine.get('platform'))}; {machine.get('threads', '?')} threads used",
                f"* **Compiler:** {escape(machine.get('compiler'))}; peers built with "
-               f"``{machine.get('compile_flags', '')}``",
+               f"`{machine.get('compile_flags', '')}`",
                f"* **Versions:** {escape(versions)}"]
         info = (machine.get("cext") or {}).get("build_info") or {}
         if info:
-            out.append(f"* **cext:** SIMD path {escape(info.get('simd'))} (compiled: {escape(info.get('simd_compiled'))}), "
-                       f"OpenMP {escape(info.get('openmp'))}, {escape(info.get('compiler'))}")
+            out.append(f"* **cext:** SIMD path {escape(info.get('simd'))} "
+                       f"(compiled: {escape(info.get('simd_compiled'))}), OpenMP {escape(info.get('openmp'))}, "
+                       f"{escape(info.get('compiler'))}")
         if settings:
-            out.append(f"* **Run:** ``python -m bench`` in {escape(settings.get('mode'))} mode, best and median of "
+            out.append(f"* **Run:** `python -m bench` in {escape(settings.get('mode'))} mode, best and median of "
                        f"{settings.get('repeats')} interleaved rounds"
                        + (f", {document['wall_seconds'] / 60:.1f} minutes in all" if document.get("wall_seconds")
                           else ""))
@@ -219,7 +221,7 @@ class WorkloadsDirective(BenchDirective):
                 note = row["note"] or (row["detail"] if row["status"] not in ("ok", "unchecked") else "")
                 rows.append([label, _time(row["best"]), _time(row["median"]), _ratio(row["vs_python"]),
                              _ratio(row["vs_cython"]), escape(row["status"]), escape(note)])
-            out += [f".. rubric:: {escape(workload['title'])}", ""]
+            out += [f"```{{rubric}} {escape(workload['title'])}", "```", ""]
             out += list_table(f"{cpu} · ×Python against {escape(workload['python_baseline'])}, ×Cython against "
                               f"{escape(workload['cython_baseline'])}", headings, rows,
                               widths="30 10 10 9 9 8 24")
@@ -281,9 +283,9 @@ class FigureDirective(BenchDirective):
             logger.warning(f"cext-bench: the {name} figure was not drawn (see the warning above)",
                            location=self.get_location())
             return [f"*The {name} figure could not be drawn.*", ""]
-        return [f".. figure:: /{GENERATED}/{name}.png", "   :width: 100%", "",
-                f"   Drawn at build time from ``bench/results/{name}.json``, measured on {escape(cpu_of(document))}.",
-                ""]
+        return [f"```{{figure}} /{GENERATED}/{name}.png", ":width: 100%", "",
+                f"Drawn at build time from `bench/results/{name}.json`, measured on {escape(cpu_of(document))}.",
+                "```", ""]
 
 
 def setup(app):
