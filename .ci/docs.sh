@@ -34,7 +34,7 @@ step "README headline table matches bench/results/full.json"
 python tools/render_readme.py --check
 
 step "HTML: python -m sphinx -W -n --keep-going -b html docs $html"
-rm -rf docs/_build
+rm -rf docs/_build docs/_generated  # figures are redrawn from the JSON too
 python -m sphinx -W -n --keep-going -q -b html docs "$html"
 
 step "doctest: the pages' examples"
