@@ -4,10 +4,12 @@ Dask does the chunking, the scheduling, the halo exchange and the distributed me
 one block per call. Every cext kernel releases the GIL, so Dask's threaded scheduler and the worker threads of a
 ``distributed`` cluster run blocks truly in parallel.
 
-julia_image -- Julia-set escape counts of an image of any size, each block computing its own coordinates
-               (``dask.array.map_blocks``)
-diffuse     -- many steps of the diffusion equation, exchanging a halo of ``steps_per_exchange`` cells between
-               blocks every ``steps_per_exchange`` steps (``dask.array.map_overlap``)
+julia_image
+    Julia-set escape counts of an image of any size, each block computing its own coordinates
+    (``dask.array.map_blocks``)
+diffuse
+    many steps of the diffusion equation, exchanging a halo of ``steps_per_exchange`` cells between blocks every
+    ``steps_per_exchange`` steps (``dask.array.map_overlap``)
 
 Both give exactly the results of the single-call kernels. This module needs Dask (``pip install "cext[dask]"``);
 ``import cext`` never imports it.

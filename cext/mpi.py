@@ -4,10 +4,13 @@ The grid is cut into one block per rank along a 2-D Cartesian grid of ranks (:cl
 keeps its block; neighbours trade a halo of cells every few steps with non-blocking point-to-point messages; cext
 does the arithmetic on each block in one call. Nothing but the halos travels while the grid evolves.
 
-Decomposition -- the grid of ranks, this rank's block, and moving whole grids to and from rank 0
-diffuse       -- many steps of the diffusion equation on a distributed grid, a halo exchange every
-                 ``steps_per_exchange`` steps
-julia_image   -- Julia-set escape counts, each rank computing its own block from its own coordinates
+Decomposition
+    the grid of ranks, this rank's block, and moving whole grids to and from rank 0
+diffuse
+    many steps of the diffusion equation on a distributed grid, a halo exchange every ``steps_per_exchange``
+    steps
+julia_image
+    Julia-set escape counts, each rank computing its own block from its own coordinates
 
 Both give exactly the results of the single-call kernels. This module needs mpi4py and an MPI library
 (``pip install "cext[mpi]"`` brings mpi4py and Open MPI); ``import cext`` never imports it. Run programs with

@@ -4,7 +4,7 @@
                                  [--latency 1.5e-6] [--bandwidth 25e9]
 
 The measured numbers come from examples/mpi_scaling.py. For a block of bx x by cells and k steps per exchange,
-one rank's time per step is
+one rank's time per step is::
 
     compute   c(k) * (bx + 2k) * (by + 2k)           every cell of block and halo, every step
   + exchange (a + 8 * latency + B(k) / bandwidth + B(k) / beta) / k     once per k steps

@@ -88,3 +88,23 @@ def test_readme_examples_run():
         if any(name in block and importlib.util.find_spec(name) is None for name in OPTIONAL):
             continue
         run_doctest(block, f"README.md block {number}", globs)
+
+
+RESULTS = README.parent / "bench" / "results" / "full.json"
+RENDERER = README.parent / "tools" / "render_readme.py"
+
+
+@pytest.mark.skipif(not (README.is_file() and RESULTS.is_file() and RENDERER.is_file()),
+                    reason="README.md, bench/results/full.json and tools/render_readme.py are in the source tree only")
+def test_readme_headline_matches_the_committed_results():
+    """The README's headline table is what tools/render_readme.py makes of bench/results/full.json."""
+    import json
+
+    spec = importlib.util.spec_from_file_location("render_readme", RENDERER)
+    render_readme = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_readme)
+    readme = README.read_text(encoding="utf-8")
+    document = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert render_readme.render(readme, document) == readme, (
+        "README.md's headline table differs from bench/results/full.json: run python tools/render_readme.py")
+    assert document["machine"]["cpu"] in readme, "the headline names the CPU it was measured on"
