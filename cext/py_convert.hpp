@@ -100,6 +100,10 @@ inline bool raise_for_status(cext::Status status) {
 // Reads an integer argument: an int or any object with __index__ (bool, NumPy integers), never a float. Values
 // beyond long long set `overflow` to their sign. `expected` completes the TypeError "must be <expected>".
 inline bool read_index(PyObject* obj, Arg arg, const char* expected, long long* value, int* overflow) {
+    if (PyLong_CheckExact(obj)) {  // a plain int is its own index: no __index__ call, no new reference
+        *value = PyLong_AsLongLongAndOverflow(obj, overflow);
+        return !(*value == -1 && PyErr_Occurred());
+    }
     if (!PyIndex_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
         return false;
@@ -140,6 +144,10 @@ inline bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long 
 // A real number (float, int, or an object with __float__/__index__); complex values are refused rather than
 // silently losing their imaginary part.
 inline bool to_double(PyObject* obj, Arg arg, double* out) {
+    if (PyFloat_CheckExact(obj)) {  // the usual case, and the one where no check below can fail
+        *out = PyFloat_AS_DOUBLE(obj);
+        return true;
+    }
     // (NumPy 1.x converts a complex 0-d array to float with only a warning, dropping the imaginary part.)
     const bool is_complex = PyComplex_Check(obj) || PyArray_IsScalar(obj, ComplexFloating) ||
                             (PyArray_Check(obj) && PyArray_ISCOMPLEX(reinterpret_cast<PyArrayObject*>(obj)));
@@ -205,6 +213,16 @@ inline bool to_boundary(PyObject* obj, Arg arg, cext::Boundary* out) {
 // used as is, without a copy. Only numeric data (and Python objects holding numbers) is accepted: strings,
 // bytes, None, dates and structured data are a TypeError. `ndim` < 0 accepts any dimensionality.
 inline Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const char* expected) {
+    // An array that is already what the kernel reads is used as is. NumPy's generic conversion below would return
+    // the same object, but only after discovering its dtype and shape and looking up a cast, which costs more
+    // than a small kernel's whole work.
+    if (PyArray_Check(obj)) {
+        PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
+        if (PyArray_TYPE(arr) == typenum && PyArray_ISNOTSWAPPED(arr) && PyArray_ISCARRAY_RO(arr) &&
+            (ndim < 0 || PyArray_NDIM(arr) == ndim)) {
+            return Ref::new_ref(obj);
+        }
+    }
     if (obj == Py_None || PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
         return {};
@@ -246,7 +264,8 @@ inline PyArrayObject* as_output_array(PyObject* obj, int typenum, const char* dt
         return nullptr;
     }
     PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
-    if (!PyArray_EquivTypenums(PyArray_TYPE(arr), typenum) || !PyArray_ISNOTSWAPPED(arr)) {
+    const bool same_type = PyArray_TYPE(arr) == typenum || PyArray_EquivTypenums(PyArray_TYPE(arr), typenum);
+    if (!same_type || !PyArray_ISNOTSWAPPED(arr)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must have dtype %s, got %s", arg.func, arg.name, dtype,
                      dtype_string(arr).c_str());
         return nullptr;
