@@ -115,13 +115,15 @@ PyDoc_STRVAR(calculate_z_doc,
              ">>> cext.calculate_z(300, np.array([0j, 0.3+0.2j, -1.1+0.25j, 2+0j]), -0.62772-0.42193j)\n"
              "array([300,  49,   3,   0], dtype=int32)\n");
 
-PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
-    static const char* const kwlist[] = {"maxiter", "zs", "cs", "out", "num_threads", nullptr};
-    PyObject *maxiter_obj, *zs_obj, *cs_obj, *out_obj = Py_None, *threads_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|$OO:calculate_z", const_cast<char**>(kwlist), &maxiter_obj,
-                                     &zs_obj, &cs_obj, &out_obj, &threads_obj)) {
+PyObject* calculate_z(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static const char* const names[] = {"maxiter", "zs", "cs", "out", "num_threads", nullptr};
+    static const Parameters parameters{"calculate_z", names, 3, 3};
+    PyObject* values[5] = {nullptr, nullptr, nullptr, Py_None, Py_None};
+    if (!parse_arguments(parameters, args, nargs, kwnames, values)) {
         return nullptr;
     }
+    PyObject *maxiter_obj = values[0], *zs_obj = values[1], *cs_obj = values[2], *out_obj = values[3],
+             *threads_obj = values[4];
 
     long long maxiter = 0;
     int num_threads = 0;
@@ -250,14 +252,15 @@ PyDoc_STRVAR(evolve_doc,
              "       [0.1, 0.6, 0.1],\n"
              "       [0. , 0.1, 0. ]])\n");
 
-PyObject* evolve(PyObject* module, PyObject* args, PyObject* kwargs) {
-    static const char* const kwlist[] = {"grid", "out", "dt", "D", "boundary", "steps", "num_threads", nullptr};
-    PyObject *grid_obj, *out_obj, *dt_obj, *D_obj = nullptr, *boundary_obj = nullptr, *steps_obj = nullptr,
-                                           *threads_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|O$OOO:evolve", const_cast<char**>(kwlist), &grid_obj, &out_obj,
-                                     &dt_obj, &D_obj, &boundary_obj, &steps_obj, &threads_obj)) {
+PyObject* evolve(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static const char* const names[] = {"grid", "out", "dt", "D", "boundary", "steps", "num_threads", nullptr};
+    static const Parameters parameters{"evolve", names, 4, 3};
+    PyObject* values[7] = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, Py_None};
+    if (!parse_arguments(parameters, args, nargs, kwnames, values)) {
         return nullptr;
     }
+    PyObject *grid_obj = values[0], *out_obj = values[1], *dt_obj = values[2], *D_obj = values[3],
+             *boundary_obj = values[4], *steps_obj = values[5], *threads_obj = values[6];
 
     double dt = 0.0, D = 1.0;
     long long steps = 1;
@@ -468,10 +471,12 @@ PyObject* set_simd(PyObject* /*module*/, PyObject* arg) {
 // Module definition
 // ---------------------------------------------------------------------------------------------------------------
 
+// METH_FASTCALL | METH_KEYWORDS: the arguments arrive as a C array, with no tuple or dict built for the call
+// (parse_arguments in py_convert.hpp says why it replaces PyArg_ParseTupleAndKeywords).
 PyMethodDef methods[] = {
     {"calculate_z", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(calculate_z)),
-     METH_VARARGS | METH_KEYWORDS, calculate_z_doc},
-    {"evolve", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(evolve)), METH_VARARGS | METH_KEYWORDS,
+     METH_FASTCALL | METH_KEYWORDS, calculate_z_doc},
+    {"evolve", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(evolve)), METH_FASTCALL | METH_KEYWORDS,
      evolve_doc},
     {"fib", fib, METH_O, fib_doc},
     {"_build_info", build_info, METH_NOARGS, build_info_doc},
