@@ -41,10 +41,22 @@ ModuleState* module_state(PyObject* module) { return static_cast<ModuleState*>(P
 // Running a kernel
 // ---------------------------------------------------------------------------------------------------------------
 
-// Runs `kernel(token)` with the GIL released. Calls from the main thread poll for signals so that Ctrl-C
-// interrupts long computations; the pending exception is then returned by the wrapper.
+// Work below which a kernel runs with the GIL held: cells times steps for evolve, points times maxiter (the most
+// iterations they can take) for calculate_z. Either unit costs a nanosecond or less, so 16384 of them are at most
+// some 10 us, less than handing the GIL to another thread and back costs (tens of microseconds when a thread is
+// waiting for it), and such a call is over before Ctrl-C could be answered anyway. Releasing it costs an
+// uncontended call only about 100 ns, under 1% of a call above this. Below it the kernel also gets no Ctrl-C
+// polling and no OpenMP team (schedule.cpp starts one only from 2^17 units), so a small call reads no clock.
+constexpr double kReleaseGilWork = 16384;
+
+// Runs `kernel(token)`, releasing the GIL if `work` (in the units above) is worth it. Such calls from the main
+// thread poll for signals so that Ctrl-C interrupts them; the pending exception is then returned by the wrapper.
 template <class Kernel>
-bool run_without_gil(PyObject* module, Kernel&& kernel) {
+bool run_kernel(PyObject* module, double work, Kernel&& kernel) {
+    if (work < kReleaseGilWork) {
+        cext::CancelToken token;  // nothing to poll: the GIL is held and the call is short
+        return raise_for_status(kernel(token));
+    }
     const bool main_thread = PyThread_get_thread_ident() == module_state(module)->main_thread;
     cext::Status status;
     {
@@ -176,7 +188,9 @@ PyObject* calculate_z(PyObject* module, PyObject* const* args, Py_ssize_t nargs,
         static_cast<std::int32_t>(maxiter),
     };
     const cext::KernelTable& kernels = cext::dispatch::active();
-    if (!run_without_gil(module, [&](cext::CancelToken& token) {
+    // Points that never escape take maxiter iterations; even maxiter = 0 fills the counts.
+    const double work = static_cast<double>(kernel_args.n) * static_cast<double>(maxiter > 0 ? maxiter : 1);
+    if (!run_kernel(module, work, [&](cext::CancelToken& token) {
             return cext::escape_counts(kernels, kernel_args, num_threads, token);
         })) {
         return nullptr;
@@ -292,7 +306,9 @@ PyObject* evolve(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyOb
         static_cast<std::int64_t>(steps),
     };
     const cext::KernelTable& kernels = cext::dispatch::active();
-    if (!run_without_gil(module, [&](cext::CancelToken& token) {
+    // Even no steps copy the grid.
+    const double work = static_cast<double>(PyArray_SIZE(out)) * static_cast<double>(steps > 0 ? steps : 1);
+    if (!run_kernel(module, work, [&](cext::CancelToken& token) {
             return cext::diffusion(kernels, kernel_args, num_threads, token);
         })) {
         return nullptr;
@@ -372,7 +388,8 @@ PyDoc_STRVAR(build_info_doc,
              "How this module was built and what it runs on: a dict with the active SIMD\n"
              "path and its doubles per vector, the paths compiled in and supported by this\n"
              "CPU, OpenMP support,\n"
-             "version and default thread count, and the compiler.");
+             "version and default thread count, the compiler, and the work (cells times\n"
+             "steps, points times maxiter) from which a call releases the GIL.");
 
 PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     // Lowest first, so that the last supported path is the best one.
@@ -433,12 +450,13 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     PyObject* native = Py_False;
 #endif
     const cext::KernelTable& active = cext::dispatch::active();
-    return Py_BuildValue("{s:s, s:i, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}", "simd", active.name,
+    return Py_BuildValue("{s:s, s:i, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O, s:n}", "simd", active.name,
                          "simd_lanes", active.lanes, "native_build", native, "simd_compiled", compiled_tuple.get(),
                          "simd_supported", supported_tuple.get(), "openmp", openmp_version ? Py_True : Py_False,
                          "openmp_version", openmp_version, "max_threads", max_threads, "num_procs", num_procs,
                          "compiler", compiler, "numpy_build_api", NPY_FEATURE_VERSION_STRING, "caches",
-                         cache_info.get(), "diffusion_tuning", tuning_info.get());
+                         cache_info.get(), "diffusion_tuning", tuning_info.get(), "release_gil_work",
+                         static_cast<Py_ssize_t>(kReleaseGilWork));
 }
 
 PyDoc_STRVAR(set_simd_doc,
