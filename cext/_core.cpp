@@ -41,10 +41,22 @@ ModuleState* module_state(PyObject* module) { return static_cast<ModuleState*>(P
 // Running a kernel
 // ---------------------------------------------------------------------------------------------------------------
 
-// Runs `kernel(token)` with the GIL released. Calls from the main thread poll for signals so that Ctrl-C
-// interrupts long computations; the pending exception is then returned by the wrapper.
+// Work below which a kernel runs with the GIL held: cells times steps for evolve, points times maxiter (the most
+// iterations they can take) for calculate_z. Either unit costs a nanosecond or less, so 16384 of them are at most
+// some 10 us, less than handing the GIL to another thread and back costs (tens of microseconds when a thread is
+// waiting for it), and such a call is over before Ctrl-C could be answered anyway. Releasing it costs an
+// uncontended call only about 100 ns, under 1% of a call above this. Below it the kernel also gets no Ctrl-C
+// polling and no OpenMP team (schedule.cpp starts one only from 2^17 units), so a small call reads no clock.
+constexpr double kReleaseGilWork = 16384;
+
+// Runs `kernel(token)`, releasing the GIL if `work` (in the units above) is worth it. Such calls from the main
+// thread poll for signals so that Ctrl-C interrupts them; the pending exception is then returned by the wrapper.
 template <class Kernel>
-bool run_without_gil(PyObject* module, Kernel&& kernel) {
+bool run_kernel(PyObject* module, double work, Kernel&& kernel) {
+    if (work < kReleaseGilWork) {
+        cext::CancelToken token;  // nothing to poll: the GIL is held and the call is short
+        return raise_for_status(kernel(token));
+    }
     const bool main_thread = PyThread_get_thread_ident() == module_state(module)->main_thread;
     cext::Status status;
     {
@@ -115,13 +127,15 @@ PyDoc_STRVAR(calculate_z_doc,
              ">>> cext.calculate_z(300, np.array([0j, 0.3+0.2j, -1.1+0.25j, 2+0j]), -0.62772-0.42193j)\n"
              "array([300,  49,   3,   0], dtype=int32)\n");
 
-PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
-    static const char* const kwlist[] = {"maxiter", "zs", "cs", "out", "num_threads", nullptr};
-    PyObject *maxiter_obj, *zs_obj, *cs_obj, *out_obj = Py_None, *threads_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|$OO:calculate_z", const_cast<char**>(kwlist), &maxiter_obj,
-                                     &zs_obj, &cs_obj, &out_obj, &threads_obj)) {
+PyObject* calculate_z(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static const char* const names[] = {"maxiter", "zs", "cs", "out", "num_threads", nullptr};
+    static const Parameters parameters{"calculate_z", names, 3, 3};
+    PyObject* values[5] = {nullptr, nullptr, nullptr, Py_None, Py_None};
+    if (!parse_arguments(parameters, args, nargs, kwnames, values)) {
         return nullptr;
     }
+    PyObject *maxiter_obj = values[0], *zs_obj = values[1], *cs_obj = values[2], *out_obj = values[3],
+             *threads_obj = values[4];
 
     long long maxiter = 0;
     int num_threads = 0;
@@ -174,7 +188,9 @@ PyObject* calculate_z(PyObject* module, PyObject* args, PyObject* kwargs) {
         static_cast<std::int32_t>(maxiter),
     };
     const cext::KernelTable& kernels = cext::dispatch::active();
-    if (!run_without_gil(module, [&](cext::CancelToken& token) {
+    // Points that never escape take maxiter iterations; even maxiter = 0 fills the counts.
+    const double work = static_cast<double>(kernel_args.n) * static_cast<double>(maxiter > 0 ? maxiter : 1);
+    if (!run_kernel(module, work, [&](cext::CancelToken& token) {
             return cext::escape_counts(kernels, kernel_args, num_threads, token);
         })) {
         return nullptr;
@@ -250,14 +266,15 @@ PyDoc_STRVAR(evolve_doc,
              "       [0.1, 0.6, 0.1],\n"
              "       [0. , 0.1, 0. ]])\n");
 
-PyObject* evolve(PyObject* module, PyObject* args, PyObject* kwargs) {
-    static const char* const kwlist[] = {"grid", "out", "dt", "D", "boundary", "steps", "num_threads", nullptr};
-    PyObject *grid_obj, *out_obj, *dt_obj, *D_obj = nullptr, *boundary_obj = nullptr, *steps_obj = nullptr,
-                                           *threads_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|O$OOO:evolve", const_cast<char**>(kwlist), &grid_obj, &out_obj,
-                                     &dt_obj, &D_obj, &boundary_obj, &steps_obj, &threads_obj)) {
+PyObject* evolve(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static const char* const names[] = {"grid", "out", "dt", "D", "boundary", "steps", "num_threads", nullptr};
+    static const Parameters parameters{"evolve", names, 4, 3};
+    PyObject* values[7] = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, Py_None};
+    if (!parse_arguments(parameters, args, nargs, kwnames, values)) {
         return nullptr;
     }
+    PyObject *grid_obj = values[0], *out_obj = values[1], *dt_obj = values[2], *D_obj = values[3],
+             *boundary_obj = values[4], *steps_obj = values[5], *threads_obj = values[6];
 
     double dt = 0.0, D = 1.0;
     long long steps = 1;
@@ -289,7 +306,9 @@ PyObject* evolve(PyObject* module, PyObject* args, PyObject* kwargs) {
         static_cast<std::int64_t>(steps),
     };
     const cext::KernelTable& kernels = cext::dispatch::active();
-    if (!run_without_gil(module, [&](cext::CancelToken& token) {
+    // Even no steps copy the grid.
+    const double work = static_cast<double>(PyArray_SIZE(out)) * static_cast<double>(steps > 0 ? steps : 1);
+    if (!run_kernel(module, work, [&](cext::CancelToken& token) {
             return cext::diffusion(kernels, kernel_args, num_threads, token);
         })) {
         return nullptr;
@@ -369,7 +388,8 @@ PyDoc_STRVAR(build_info_doc,
              "How this module was built and what it runs on: a dict with the active SIMD\n"
              "path and its doubles per vector, the paths compiled in and supported by this\n"
              "CPU, OpenMP support,\n"
-             "version and default thread count, and the compiler.");
+             "version and default thread count, the compiler, and the work (cells times\n"
+             "steps, points times maxiter) from which a call releases the GIL.");
 
 PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     // Lowest first, so that the last supported path is the best one.
@@ -430,12 +450,13 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     PyObject* native = Py_False;
 #endif
     const cext::KernelTable& active = cext::dispatch::active();
-    return Py_BuildValue("{s:s, s:i, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O}", "simd", active.name,
+    return Py_BuildValue("{s:s, s:i, s:O, s:O, s:O, s:O, s:i, s:i, s:i, s:s, s:s, s:O, s:O, s:n}", "simd", active.name,
                          "simd_lanes", active.lanes, "native_build", native, "simd_compiled", compiled_tuple.get(),
                          "simd_supported", supported_tuple.get(), "openmp", openmp_version ? Py_True : Py_False,
                          "openmp_version", openmp_version, "max_threads", max_threads, "num_procs", num_procs,
                          "compiler", compiler, "numpy_build_api", NPY_FEATURE_VERSION_STRING, "caches",
-                         cache_info.get(), "diffusion_tuning", tuning_info.get());
+                         cache_info.get(), "diffusion_tuning", tuning_info.get(), "release_gil_work",
+                         static_cast<Py_ssize_t>(kReleaseGilWork));
 }
 
 PyDoc_STRVAR(set_simd_doc,
@@ -468,10 +489,12 @@ PyObject* set_simd(PyObject* /*module*/, PyObject* arg) {
 // Module definition
 // ---------------------------------------------------------------------------------------------------------------
 
+// METH_FASTCALL | METH_KEYWORDS: the arguments arrive as a C array, with no tuple or dict built for the call
+// (parse_arguments in py_convert.hpp says why it replaces PyArg_ParseTupleAndKeywords).
 PyMethodDef methods[] = {
     {"calculate_z", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(calculate_z)),
-     METH_VARARGS | METH_KEYWORDS, calculate_z_doc},
-    {"evolve", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(evolve)), METH_VARARGS | METH_KEYWORDS,
+     METH_FASTCALL | METH_KEYWORDS, calculate_z_doc},
+    {"evolve", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(evolve)), METH_FASTCALL | METH_KEYWORDS,
      evolve_doc},
     {"fib", fib, METH_O, fib_doc},
     {"_build_info", build_info, METH_NOARGS, build_info_doc},

@@ -20,6 +20,11 @@ bool CancelToken::check() noexcept {
         return false;
     }
     const auto now = std::chrono::steady_clock::now();
+    if (!clock_started_) {  // the first chunk has just ended: the interval starts here
+        clock_started_ = true;
+        last_poll_ = now;
+        return false;
+    }
     if (now - last_poll_ < poll_interval) {
         return false;
     }

@@ -8,6 +8,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "cext/kernels.hpp"
@@ -94,12 +95,86 @@ inline bool raise_for_status(cext::Status status) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Parsing (METH_FASTCALL | METH_KEYWORDS)
+// ---------------------------------------------------------------------------------------------------------------
+
+// A function's parameters in order: the first `positional` may be given by position, the rest only by keyword; the
+// first `required` must be given. `names` ends with nullptr.
+struct Parameters {
+    const char* func;
+    const char* const* names;
+    int positional;
+    int required;
+};
+
+// The index of the parameter a keyword names, or -1.
+inline int find_parameter(const Parameters& params, PyObject* keyword) {
+    Py_ssize_t length = 0;
+    const char* name = PyUnicode_AsUTF8AndSize(keyword, &length);  // no copy for an ASCII str
+    if (name == nullptr) {  // a name that is not valid UTF-8 (lone surrogates) names no parameter
+        PyErr_Clear();
+        return -1;
+    }
+    for (int i = 0; params.names[i] != nullptr; ++i) {
+        if (params.names[i][0] == name[0] && std::strlen(params.names[i]) == static_cast<std::size_t>(length) &&
+            std::memcmp(params.names[i], name, static_cast<std::size_t>(length)) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+// Sorts the vectorcall arguments into values[i], a borrowed reference for each parameter given; the others keep
+// what the caller put there (nullptr or a default). The TypeErrors are PyArg_ParseTupleAndKeywords's own, so the
+// calling convention cannot be seen from Python. It is used instead of that function because a call with keywords
+// cost PyArg_ParseTupleAndKeywords a Python string made and looked up per parameter, about 200 ns per call,
+// more than a small kernel's whole work; comparing the few names given costs nothing by comparison.
+inline bool parse_arguments(const Parameters& params, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                            PyObject** values) {
+    if (nargs > params.positional) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d positional argument%s (%zd given)", params.func,
+                     params.positional, params.positional == 1 ? "" : "s", nargs);
+        return false;
+    }
+    for (Py_ssize_t i = 0; i < nargs; ++i) {
+        values[i] = args[i];
+    }
+    const Py_ssize_t keywords = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t k = 0; k < keywords; ++k) {
+        PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
+        const int i = find_parameter(params, keyword);
+        if (i < 0) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%S'", params.func, keyword);
+            return false;
+        }
+        if (i < nargs) {
+            PyErr_Format(PyExc_TypeError, "argument for %s() given by name ('%s') and position (%d)", params.func,
+                         params.names[i], i + 1);
+            return false;
+        }
+        values[i] = args[nargs + k];
+    }
+    for (int i = static_cast<int>(nargs); i < params.required; ++i) {
+        if (values[i] == nullptr) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", params.func,
+                         params.names[i], i + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Argument conversion: scalars
 // ---------------------------------------------------------------------------------------------------------------
 
 // Reads an integer argument: an int or any object with __index__ (bool, NumPy integers), never a float. Values
 // beyond long long set `overflow` to their sign. `expected` completes the TypeError "must be <expected>".
 inline bool read_index(PyObject* obj, Arg arg, const char* expected, long long* value, int* overflow) {
+    if (PyLong_CheckExact(obj)) {  // a plain int is its own index: no __index__ call, no new reference
+        *value = PyLong_AsLongLongAndOverflow(obj, overflow);
+        return !(*value == -1 && PyErr_Occurred());
+    }
     if (!PyIndex_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
         return false;
@@ -140,6 +215,10 @@ inline bool to_integer(PyObject* obj, Arg arg, long long lo, long long hi, long 
 // A real number (float, int, or an object with __float__/__index__); complex values are refused rather than
 // silently losing their imaginary part.
 inline bool to_double(PyObject* obj, Arg arg, double* out) {
+    if (PyFloat_CheckExact(obj)) {  // the usual case, and the one where no check below can fail
+        *out = PyFloat_AS_DOUBLE(obj);
+        return true;
+    }
     // (NumPy 1.x converts a complex 0-d array to float with only a warning, dropping the imaginary part.)
     const bool is_complex = PyComplex_Check(obj) || PyArray_IsScalar(obj, ComplexFloating) ||
                             (PyArray_Check(obj) && PyArray_ISCOMPLEX(reinterpret_cast<PyArrayObject*>(obj)));
@@ -205,6 +284,16 @@ inline bool to_boundary(PyObject* obj, Arg arg, cext::Boundary* out) {
 // used as is, without a copy. Only numeric data (and Python objects holding numbers) is accepted: strings,
 // bytes, None, dates and structured data are a TypeError. `ndim` < 0 accepts any dimensionality.
 inline Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const char* expected) {
+    // An array that is already what the kernel reads is used as is. NumPy's generic conversion below would return
+    // the same object, but only after discovering its dtype and shape and looking up a cast, which costs more
+    // than a small kernel's whole work.
+    if (PyArray_Check(obj)) {
+        PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
+        if (PyArray_TYPE(arr) == typenum && PyArray_ISNOTSWAPPED(arr) && PyArray_ISCARRAY_RO(arr) &&
+            (ndim < 0 || PyArray_NDIM(arr) == ndim)) {
+            return Ref::new_ref(obj);
+        }
+    }
     if (obj == Py_None || PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must be %s, got %s", arg.func, arg.name, expected, type_name(obj));
         return {};
@@ -246,7 +335,8 @@ inline PyArrayObject* as_output_array(PyObject* obj, int typenum, const char* dt
         return nullptr;
     }
     PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
-    if (!PyArray_EquivTypenums(PyArray_TYPE(arr), typenum) || !PyArray_ISNOTSWAPPED(arr)) {
+    const bool same_type = PyArray_TYPE(arr) == typenum || PyArray_EquivTypenums(PyArray_TYPE(arr), typenum);
+    if (!same_type || !PyArray_ISNOTSWAPPED(arr)) {
         PyErr_Format(PyExc_TypeError, "%s(): '%s' must have dtype %s, got %s", arg.func, arg.name, dtype,
                      dtype_string(arr).c_str());
         return nullptr;

@@ -147,9 +147,11 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
     p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);
     const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;
     if (p.depth == 1) {
-        // Bands of ~256k cells, at least 8 per thread for balance and prompt cancellation.
+        // Bands of ~256k cells (about 100 us of work), and on a team at least 8 per thread for balance. A thread
+        // alone needs no balance: cutting a small grid into single rows would only add a call and a
+        // cancellation check per row to a call that takes less than a microsecond.
         const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / cols);
-        p.tile_height = std::min(by_work, std::max<std::ptrdiff_t>(1, (fair_share + 7) / 8));
+        p.tile_height = threads == 1 ? by_work : std::min(by_work, std::max<std::ptrdiff_t>(1, (fair_share + 7) / 8));
         p.tile_width = cols;
     } else {
         const std::ptrdiff_t halo = 2 * p.depth;

@@ -25,6 +25,9 @@ inline double diffusion_cell(double down, double up, double right, double left, 
 
 inline std::ptrdiff_t wrap(std::ptrdiff_t i, std::ptrdiff_t n) { return ((i % n) + n) % n; }
 
+// Segments shorter than this many vectors are computed without aligning the loads first (see stencil_segment).
+constexpr std::ptrdiff_t kShortSegment = 8;
+
 // The formula for cells [a, b) of one row, from the rows above and below; every neighbour exists at index
 // j - 1 and j + 1 of the given rows.
 template <class S>
@@ -49,6 +52,20 @@ void stencil_segment(const double* up, const double* mid, const double* down, do
     const auto vector_cells = [&](std::ptrdiff_t j) {
         store(j, S::loadu(mid + j - 1), S::loadu(mid + j), S::loadu(mid + j + 1));
     };
+    // A short segment is not worth aligning: peeling would leave its vectors few cells or none (a 16-cell row of
+    // AVX-512 would run all in scalar code). Unaligned vectors cover it instead, the last one overlapping its
+    // predecessor where the length is not a multiple of the vector: it recomputes those cells to the same values,
+    // which is harmless because `out` never overlaps the rows read.
+    if (!stream && b - a >= L && b - a < kShortSegment * L) {
+        std::ptrdiff_t j = a;
+        for (; j + L <= b; j += L) {
+            vector_cells(j);
+        }
+        if (j < b) {
+            vector_cells(b - L);
+        }
+        return;
+    }
     // Peel scalar cells until the vector loop's accesses are aligned: the stores when streaming (non-temporal
     // stores require it), otherwise the centre row's loads (and the rows above and below when the row length is a
     // multiple of the vector), since a misaligned vector load splits a cache line.
@@ -111,9 +128,11 @@ void diffusion_rows(const DiffusionGrid& g, const double* src, double* dst, std:
                     std::ptrdiff_t last_row, bool stream) {
     const std::ptrdiff_t cols = g.cols, last = cols - 1;
     for (std::ptrdiff_t i = first_row; i < last_row; ++i) {
-        const double* up = src + wrap(i - 1, g.rows) * cols;
+        // The rows above and below, wrapping at the edges (without wrap()'s divisions, which cost a small grid
+        // more than its arithmetic).
+        const double* up = src + (i == 0 ? g.rows - 1 : i - 1) * cols;
         const double* mid = src + i * cols;
-        const double* down = src + wrap(i + 1, g.rows) * cols;
+        const double* down = src + (i + 1 == g.rows ? 0 : i + 1) * cols;
         double* out = dst + i * cols;
         std::ptrdiff_t a = 0, b = cols;
         if (g.boundary == Boundary::fixed) {

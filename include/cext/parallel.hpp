@@ -5,6 +5,9 @@
 // `poll` callback at most every `poll_interval`. The Python glue passes a callback that briefly re-acquires the
 // GIL to run PyErr_CheckSignals(), which is how Ctrl-C interrupts a long call. Kernels never see Python.
 //
+// A token without a callback never reads a clock, and one with a callback reads it first at its first check,
+// not when it is made: a call that finishes in microseconds pays nothing for the polling long calls need.
+//
 // Everything here is compiled once, for the baseline instruction set (cext/parallel.cpp): the per-ISA kernel
 // objects only call CancelToken::check().
 #pragma once
@@ -41,7 +44,8 @@ private:
     PollFn poll_ = nullptr;
     void* context_ = nullptr;
     std::thread::id owner_ = std::this_thread::get_id();
-    std::chrono::steady_clock::time_point last_poll_ = std::chrono::steady_clock::now();
+    bool clock_started_ = false;  // last_poll_ holds a time: set at the first check on the polling thread
+    std::chrono::steady_clock::time_point last_poll_{};
     std::atomic<bool> cancelled_{false};
 };
 
