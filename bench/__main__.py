@@ -34,10 +34,12 @@ import time
 from pathlib import Path
 
 from . import costs, harness, machine, report, sweep
+from .build import default_cache_dir
 from .peers import PEER_NAMES
 from .peers import load as load_peers
 from .report import STATUS_MARKS
-from .workloads import FULL, QUICK, Labels, plan
+from .cases import Labels
+from .workloads import FULL, QUICK, plan
 
 GROUPS = ("calculate_z", "evolve", "fib")
 
@@ -45,11 +47,11 @@ GROUPS = ("calculate_z", "evolve", "fib")
 def main(argv=None):
     options = _parse(argv)
     threads = options.threads or _omp_threads_from_environment() or _usable_cpus()
-    # Both are read once, when the OpenMP runtime and Numba load (in
+    # All are read once, when the OpenMP runtime, Numba and rayon load (in
     # load_peers() below). Numba's OpenMP layer also resets the runtime's
     # default team size to its own thread count, so the two must agree or
     # the Cython and Pythran prange loops would silently change team size.
-    os.environ["OMP_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    os.environ["OMP_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = os.environ["RAYON_NUM_THREADS"] = str(threads)
     settings = QUICK if options.quick else FULL
     if options.repeats:
         settings = dataclasses.replace(settings, repeats=options.repeats)
@@ -177,7 +179,7 @@ def _parse(argv):
                              "is available (they are skipped, with a line saying so, by default)")
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).parent / "results",
                         help="where the JSON and PNG go (default: bench/results)")
-    parser.add_argument("--cache-dir", type=Path, default=_default_cache_dir(),
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
                         help="where compiled peers are kept between runs (default: %(default)s)")
     return parser.parse_args(argv)
 
@@ -210,11 +212,6 @@ def _usable_cpus():
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
-
-
-def _default_cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cext-bench"
 
 
 def _progress(total):

@@ -9,6 +9,10 @@ Each peer is built the way its users build it:
 - ``pythran``, ``mypyc``, ``nuitka``, ``shedskin``, ``f2py``: their own commands
 - ``pybind11``, ``nanobind``: cext's own ``setup.py`` build (its ``BuildExt``,
   so the same per-instruction-set objects and flags) around a binding file
+- ``cargo``: a Rust crate built offline against the system's packaged crates
+  (``bench/peers/rust_build.py``)
+
+``TOOLS`` maps each name to its Tool: the commands and what they need.
 
 All of them get ``COMPILE_FLAGS`` (through the tool's own option or the
 ``CFLAGS``/``CXXFLAGS``/``FFLAGS`` it reads): ``-O3 -fopenmp`` as a user would
@@ -32,6 +36,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -43,17 +48,6 @@ COMPILE_FLAGS = ["-O3", "-fopenmp", "-ffp-contract=off"]
 LINK_FLAGS = ["-fopenmp"]
 EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 REPOSITORY = Path(__file__).resolve().parent.parent
-
-# Per tool: the Python package it needs (None: none) and how to install what is missing.
-TOOL_PACKAGES = {"cython": "cython", "pythran": "pythran", "cffi": "cffi", "mypyc": "mypy",
-                 "nuitka": "nuitka", "shedskin": "shed-skin", "pybind11": "pybind11",
-                 "nanobind": "nanobind", "f2py": "meson", "capi": "setuptools", "cc": None}
-PIP_NAMES = {"shed-skin": "shed-skin", "meson": "meson ninja"}
-# Programs outside Python a tool needs, with the Debian package that provides them.
-TOOL_PROGRAMS = {"f2py": [("gfortran", "gfortran"), ("ninja", "ninja (pip install ninja)")],
-                 "shedskin": [("cmake", "cmake")]}
-# Shed Skin links the Boehm garbage collector.
-TOOL_HEADERS = {"shedskin": ("gc/gc_allocator.h", "libgc-dev")}
 
 # The books' setup.py with the flags above and the NumPy include
 # directory that their `cimport numpy` needs. A hand-written C extension uses
@@ -120,7 +114,7 @@ class Build:
     """
 
     name: str
-    tool: str  # a key of TOOL_PACKAGES
+    tool: str  # a key of TOOLS
     source: Path
     extras: tuple = ()
     depends: tuple = ()
@@ -156,6 +150,12 @@ class Built:
     def size_bytes(self):
         """Size of the built module or library, or None."""
         return self.path.stat().st_size if self.path else None
+
+
+def default_cache_dir():
+    """Where compiled peers are kept between runs: $XDG_CACHE_HOME/cext-bench, or ~/.cache/cext-bench."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cext-bench"
 
 
 def compiler():
@@ -210,9 +210,10 @@ def _build_cached(build, cache_dir):
         shutil.copy(extra, work_dir)
     start = time.perf_counter()
     log = ""
-    for command in _commands(build, work_dir):
+    tool = TOOLS[build.tool]
+    for command in tool.commands(build, work_dir):
         result = subprocess.run(command, cwd=work_dir, capture_output=True, text=True,
-                                env={**os.environ, **_environment(build)})
+                                env={**os.environ, **tool.environment(build)})
         log += result.stdout + result.stderr
         if result.returncode != 0:
             break
@@ -231,21 +232,21 @@ def _build_cached(build, cache_dir):
     return Built(build, "built", artifact, seconds)
 
 
-def _missing_tool(tool):
-    """Why ``tool`` cannot run here, with the command that installs it, or "" if it can."""
-    if not compiler_version():
+def _missing_tool(tool_name):
+    """Why ``tool_name`` cannot run here, with the command that installs it, or "" if it can."""
+    tool = TOOLS[tool_name]
+    if tool.needs_c_compiler and not compiler_version():
         return f"no C compiler ({compiler()!r} not found)"
-    package = TOOL_PACKAGES[tool]
-    if package and not _installed(package):
-        return f"{package} is not installed (pip install {PIP_NAMES.get(package, package)})"
-    for program, debian_package in TOOL_PROGRAMS.get(tool, []):
+    if tool.package and not _installed(tool.package):
+        return f"{tool.package} is not installed (pip install {tool.pip_names or tool.package})"
+    for program, debian_package in tool.programs:
         if shutil.which(program) is None:
             return f"{program} is not installed (apt-get install {debian_package})"
-    if tool in TOOL_HEADERS:
-        header, debian_package = TOOL_HEADERS[tool]
+    if tool.header:
+        header, debian_package = tool.header
         if not _header_found(header):
             return f"{header} is not found (apt-get install {debian_package})"
-    return ""
+    return tool.missing() if tool.missing else ""
 
 
 def _installed(package):
@@ -264,13 +265,14 @@ def _header_found(header):
 
 
 def _cache_key(build):
-    package = TOOL_PACKAGES[build.tool]
+    tool = TOOLS[build.tool]
+    package = tool.package
     digest = hashlib.sha256(build.source.read_bytes())
     for path in (*build.extras, *build.depends):
         digest.update(b"\0" + Path(path).read_bytes())
-    digest.update(b"\0" + _generated_text(build.tool).encode())
-    if _environment(build):
-        digest.update(b"\0" + repr(sorted(_environment(build).items())).encode())
+    digest.update(b"\0" + tool.generated_text.encode())
+    if tool.environment(build):
+        digest.update(b"\0" + repr(sorted(tool.environment(build).items())).encode())
     for part in (
         build.tool,
         " ".join(COMPILE_FLAGS + LINK_FLAGS),
@@ -278,7 +280,7 @@ def _cache_key(build):
         sys.version,
         EXT_SUFFIX,
         np.__version__,
-        importlib.metadata.version(package) if package else "",
+        importlib.metadata.version(package) if package else tool.version() if tool.version else "",
         # User compiler settings reach the tools through these.
         *(os.environ.get(name, "") for name in ("CC", "CXX", "CFLAGS", "CXXFLAGS", "LDFLAGS")),
     ):
@@ -286,76 +288,127 @@ def _cache_key(build):
     return digest.hexdigest()[:16]
 
 
-def _generated_text(tool):
-    """What this module writes into a build of ``tool`` (part of its cache key)."""
-    return {"cython": _SETUP_PY + _CYTHONIZE, "capi": _SETUP_PY, "shedskin": _SHEDSKIN_MAIN,
-            "pybind11": _BINDING_SETUP_PY, "nanobind": _BINDING_SETUP_PY}.get(tool, "")
-
-
 def _artifact_name(build):
-    return build.name + (".so" if build.tool in ("cc", "shedskin") else EXT_SUFFIX)
+    return build.name + TOOLS[build.tool].suffix
 
 
-def _environment(build):
-    """Variables through which tools without a flags option get COMPILE_FLAGS."""
-    flags = " ".join(COMPILE_FLAGS)
-    if build.tool in ("mypyc", "nuitka"):
-        return {"CFLAGS": f"{os.environ.get('CFLAGS', '')} {flags}".strip()}
-    if build.tool == "shedskin":
-        return {"CXXFLAGS": f"{os.environ.get('CXXFLAGS', '')} {flags}".strip()}
-    if build.tool == "f2py":
-        # -fopenmp is left out: the Fortran loop has no OpenMP directives.
-        return {"FFLAGS": "-O3 -ffp-contract=off"}
+def _no_environment(build):
     return {}
 
 
-def _commands(build, work_dir):
-    """The commands, run in order in ``work_dir``, that leave the artifact there."""
-    source = build.staged_name
-    artifact = _artifact_name(build)
-    if build.tool in ("cython", "capi"):
+def _flags_in(variable):
+    """Tools without a flags option read COMPILE_FLAGS from ``variable``, after what the user set there."""
+    return lambda build: {variable: f"{os.environ.get(variable, '')} {' '.join(COMPILE_FLAGS)}".strip()}
+
+
+def _setup_py_commands(cythonize):
+    def commands(build, work_dir):
         (work_dir / "setup.py").write_text(_SETUP_PY.format(
-            name=build.name, source=source, compile_flags=COMPILE_FLAGS, link_flags=LINK_FLAGS,
-            cythonize=_CYTHONIZE if build.tool == "cython" else ""))
+            name=build.name, source=build.staged_name, compile_flags=COMPILE_FLAGS, link_flags=LINK_FLAGS,
+            cythonize=_CYTHONIZE if cythonize else ""))
         return [[sys.executable, "setup.py", "build_ext", "--inplace"]]
-    if build.tool == "cc":
-        # -std=gnu99 and -shared as in the books' build of diffusion.so.
-        return [[compiler(), *COMPILE_FLAGS, "-std=gnu99", "-fPIC", "-shared",
-                 source, *(Path(extra).name for extra in build.extras), "-o", artifact]]
-    if build.tool == "cffi":
-        return [[sys.executable, source, build.name, *COMPILE_FLAGS]]
-    if build.tool == "pythran":
-        return [[sys.executable, "-m", "pythran.run", *COMPILE_FLAGS, source, "-o", artifact]]
-    if build.tool == "mypyc":
-        # The setup.py that mypy's documentation gives; built into the work
-        # directory rather than --inplace, whose mypyc hook needs a newer
-        # setuptools than Pythran allows.
-        (work_dir / "setup.py").write_text(
-            "from setuptools import setup\nfrom mypyc.build import mypycify\n\n"
-            f"setup(ext_modules=mypycify([{source!r}]))\n")
-        return [[sys.executable, "setup.py", "build_ext", "--build-lib", ".", "--build-temp", "build"]]
-    if build.tool == "nuitka":
-        return [[sys.executable, "-m", "nuitka", "--module", source, "--remove-output",
-                 "--no-pyi-file", "--quiet"]]
-    if build.tool == "shedskin":
-        # The type-inference call Shed Skin needs, as the book adds it to julia1.py.
-        with open(work_dir / source, "a") as module:
-            module.write(_SHEDSKIN_MAIN)
-        return [[sys.executable, "-m", "shedskin", "build", "--extmod", "--build-type", "Release",
-                 source], ["cp", f"build/{artifact}", artifact]]
-    if build.tool == "f2py":
-        return [[sys.executable, "-m", "numpy.f2py", "-c", source, "-m", build.name,
-                 "--backend", "meson"]]
-    if build.tool in ("pybind11", "nanobind"):
-        (work_dir / "setup_binding.py").write_text(_BINDING_SETUP_PY.format(
-            tool=build.tool, repository=str(REPOSITORY), name=build.name,
-            binding=str(work_dir / source), work_dir=str(work_dir),
-            build_temp=str(work_dir / "build")))
-        return [[sys.executable, "setup_binding.py"]]
-    raise ValueError(f"unknown build tool {build.tool!r}")
+    return commands
 
 
-_SHEDSKIN_MAIN = """
+def _cc_commands(build, work_dir):
+    # -std=gnu99 and -shared as in the books' build of diffusion.so.
+    return [[compiler(), *COMPILE_FLAGS, "-std=gnu99", "-fPIC", "-shared",
+             build.staged_name, *(Path(extra).name for extra in build.extras), "-o", _artifact_name(build)]]
+
+
+def _cffi_commands(build, work_dir):
+    return [[sys.executable, build.staged_name, build.name, *COMPILE_FLAGS]]
+
+
+def _pythran_commands(build, work_dir):
+    return [[sys.executable, "-m", "pythran.run", *COMPILE_FLAGS, build.staged_name, "-o", _artifact_name(build)]]
+
+
+def _mypyc_commands(build, work_dir):
+    # The setup.py that mypy's documentation gives; built into the work directory rather than --inplace, whose
+    # mypyc hook needs a newer setuptools than Pythran allows.
+    (work_dir / "setup.py").write_text(
+        "from setuptools import setup\nfrom mypyc.build import mypycify\n\n"
+        f"setup(ext_modules=mypycify([{build.staged_name!r}]))\n")
+    return [[sys.executable, "setup.py", "build_ext", "--build-lib", ".", "--build-temp", "build"]]
+
+
+def _nuitka_commands(build, work_dir):
+    return [[sys.executable, "-m", "nuitka", "--module", build.staged_name, "--remove-output",
+             "--no-pyi-file", "--quiet"]]
+
+
+def _shedskin_commands(build, work_dir):
+    # The type-inference call Shed Skin needs, as the book adds it to julia1.py.
+    with open(work_dir / build.staged_name, "a") as module:
+        module.write(SHEDSKIN_MAIN)
+    return [[sys.executable, "-m", "shedskin", "build", "--extmod", "--build-type", "Release",
+             build.staged_name], ["cp", f"build/{_artifact_name(build)}", _artifact_name(build)]]
+
+
+def _f2py_commands(build, work_dir):
+    return [[sys.executable, "-m", "numpy.f2py", "-c", build.staged_name, "-m", build.name, "--backend", "meson"]]
+
+
+def _binding_commands(build, work_dir):
+    (work_dir / "setup_binding.py").write_text(_BINDING_SETUP_PY.format(
+        tool=build.tool, repository=str(REPOSITORY), name=build.name,
+        binding=str(work_dir / build.staged_name), work_dir=str(work_dir), build_temp=str(work_dir / "build")))
+    return [[sys.executable, "setup_binding.py"]]
+
+
+def _cargo_commands(build, work_dir):
+    # The crate is built where it lives (its Cargo.toml is the Build's source), into this work directory.
+    return [[sys.executable, str(REPOSITORY / "bench" / "peers" / "rust_build.py"), str(build.source.parent),
+             str(work_dir), _artifact_name(build)]]
+
+
+def _rust_build():
+    from .peers import rust_build
+    return rust_build
+
+
+@dataclass(frozen=True)
+class Tool:
+    """How one kind of peer is built: the commands that leave ``<name><suffix>`` in the work directory, and what
+    must be installed for them (a Python ``package``, OS ``programs`` and a C++ ``header``, each with the
+    package that provides it, or a ``missing()`` check of its own that returns why it cannot run)."""
+
+    commands: Callable
+    package: str | None = None
+    pip_names: str | None = None
+    programs: tuple = ()
+    header: tuple | None = None
+    missing: Callable[[], str] | None = None
+    environment: Callable = _no_environment
+    suffix: str = EXT_SUFFIX
+    generated_text: str = ""  # what this module writes into the build (part of its cache key)
+    needs_c_compiler: bool = True
+    version: Callable[[], str] | None = None  # the tool's version where no Python package has one
+
+
+TOOLS = {
+    "cython": Tool(_setup_py_commands(cythonize=True), "cython", generated_text=_SETUP_PY + _CYTHONIZE),
+    "capi": Tool(_setup_py_commands(cythonize=False), "setuptools", generated_text=_SETUP_PY),
+    "cc": Tool(_cc_commands, suffix=".so"),
+    "cffi": Tool(_cffi_commands, "cffi"),
+    "pythran": Tool(_pythran_commands, "pythran"),
+    "mypyc": Tool(_mypyc_commands, "mypy", environment=_flags_in("CFLAGS")),
+    "nuitka": Tool(_nuitka_commands, "nuitka", environment=_flags_in("CFLAGS")),
+    "shedskin": Tool(_shedskin_commands, "shed-skin", programs=(("cmake", "cmake"),),
+                     header=("gc/gc_allocator.h", "libgc-dev"), environment=_flags_in("CXXFLAGS"), suffix=".so"),
+    # -fopenmp is left out: the Fortran loop has no OpenMP directives.
+    "f2py": Tool(_f2py_commands, "meson", pip_names="meson ninja",
+                 programs=(("gfortran", "gfortran"), ("ninja", "ninja (pip install ninja)")),
+                 environment=lambda build: {"FFLAGS": "-O3 -ffp-contract=off"}),
+    "pybind11": Tool(_binding_commands, "pybind11", generated_text=_BINDING_SETUP_PY),
+    "nanobind": Tool(_binding_commands, "nanobind", generated_text=_BINDING_SETUP_PY),
+    "cargo": Tool(_cargo_commands, missing=lambda: _rust_build().missing(),
+                  version=lambda: _rust_build().cargo_version(), needs_c_compiler=False),
+}
+
+
+SHEDSKIN_MAIN = """
 
 if __name__ == "__main__":
     # make a trivial example using the correct types to enable type inference

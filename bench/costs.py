@@ -14,121 +14,48 @@ Glue is counted from the files, as non-blank lines that are not comments
 - a glue function: the code lines of that function
 
 and divided by the number of functions the files bind. Paths that need none
-(the kernel runs as written) count 0. The three facts come from the code
+(the kernel runs as written) count 0. Each peer record (bench/peers/*_peer.py)
+declares its rows: the glue rule and the three facts, which come from the code
 bench/peers/ runs and the tools' documentation; ``python -m bench.gil_probe``
 checks the GIL column by measuring whether another thread runs during a call.
 """
 import ast
 import inspect
-import os
 import re
-from dataclasses import dataclass
 
 from . import build
-from .peers import BUILDS, pool_julia
-from .peers import _fortran_evolve as fortran_glue
+from .peers import PEERS
 
 REPOSITORY = build.REPOSITORY
 COMMENT_PREFIXES = {".py": ("#",), ".pyx": ("#",), ".c": ("//", "/*", "*"), ".cpp": ("//", "/*", "*"),
-                    ".f90": ("!",)}
-
-
-@dataclass(frozen=True)
-class Glue:
-    """How to count one path's glue: ``files`` (with an optional line
-    ``pattern``), or the source of ``function``; ``functions`` bound."""
-
-    how: str
-    functions: int
-    files: tuple = ()
-    pattern: str | None = None
-    function: object = None
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class Path:
-    name: str
-    glue: Glue
-    builds: tuple = ()  # keys of peers.BUILDS whose time and size this path costs
-    gil_released: str = "no"
-    threads: str = "no"
-    simd: str = "no"
-
-
-PYTHON_NONE = Glue("none: the books' Python as written", 3)
-PATHS = (
-    Path("pure Python", PYTHON_NONE),
-    Path("PyPy", PYTHON_NONE, gil_released="no (PyPy has a GIL)"),
-    Path("multiprocessing", Glue("the code lines of pool_julia.calculate_z", 1, function=pool_julia.calculate_z),
-         gil_released="n/a (processes)", threads="processes"),
-    Path("Nuitka", PYTHON_NONE, builds=("nuitka",)),
-    Path("mypyc", Glue("the annotated def lines of python_loops.py", 3,
-                       files=("bench/peers/python_loops.py",), pattern=r"^def .*->"), builds=("mypyc",)),
-    Path("Shed Skin", Glue("the type-inference calls under __main__ that bench/build.py appends", 2,
-                           text=build._SHEDSKIN_MAIN), builds=("shedskin",)),
-    Path("NumPy", Glue("none: whole-array expressions", 3), gil_released="yes (in ufunc loops)",
-         simd="yes (NumPy's own dispatch)"),
-    Path("numexpr", Glue("none: one expression string", 1), gil_released="yes", threads="own pool"),
-    Path("Numba", Glue("the @njit lines of numba_jit.py", 5, files=("bench/peers/numba_jit.py",),
-                       pattern=r"^@njit"),
-         threads="prange", simd="compiled for this CPU at the first call"),
-    Path("Cython def", Glue("typed signatures, cdef and cimport lines", 4,
-                            files=("bench/peers/julia_cython.pyx", "bench/peers/diffusion_cython.pyx",
-                                   "bench/peers/fib_cython.pyx"),
-                            pattern=r"^\s*(cdef|cpdef|cimport)\b|^def .*\b(int|double)\b"),
-         builds=("cython_julia", "cython_diffusion", "cython_fib"),
-         gil_released="in prange (nogil) loops only", threads="prange (OpenMP)"),
-    Path("Pythran", Glue("the #pythran export lines", 3, files=("bench/peers/pythran_kernels.py",),
-                         pattern=r"^#pythran export"),
-         builds=("pythran",), gil_released="yes", threads="#omp (OpenMP)"),
-    Path("ctypes", Glue("all code lines of ctypes_kernels.py", 3, files=("bench/peers/ctypes_kernels.py",)),
-         builds=("ctypes",), gil_released="yes (CDLL calls)"),
-    Path("cffi", Glue("all code lines of cffi_build.py and cffi_kernels.py", 3,
-                      files=("bench/peers/cffi_build.py", "bench/peers/cffi_kernels.py")),
-         builds=("cffi",), gil_released="yes"),
-    Path("C extension (PyArg_ParseTuple)", Glue("all code lines of naive_extension.c", 2,
-                                                files=("bench/peers/naive_extension.c",)),
-         builds=("naive",)),
-    Path("f2py", Glue("the code lines of the transposing wrapper (f2py generates the rest)", 1,
-                      function=fortran_glue), builds=("f2py",)),
-    Path("pybind11", Glue("all code lines of pybind11_bindings.cpp and bound_kernels.hpp", 3,
-                          files=("bench/peers/pybind11_bindings.cpp", "bench/peers/bound_kernels.hpp")),
-         builds=("pybind11",), gil_released="yes", threads="OpenMP", simd="yes (cext's dispatch)"),
-    Path("nanobind", Glue("all code lines of nanobind_bindings.cpp and bound_kernels.hpp", 3,
-                          files=("bench/peers/nanobind_bindings.cpp", "bench/peers/bound_kernels.hpp")),
-         builds=("nanobind",), gil_released="yes", threads="OpenMP", simd="yes (cext's dispatch)"),
-    Path("cext", Glue("all code lines of cext/_core.cpp and the cext/py_*.hpp helpers it includes (which also "
-                      "hold show_config's build report, the SIMD switch and Ctrl-C polling), over its 3 kernels", 3,
-                      files=("cext/_core.cpp",
-                             *sorted(f"cext/{path.name}" for path in (REPOSITORY / "cext").glob("py_*.hpp")))),
-         gil_released="yes", threads="OpenMP", simd="yes"),
-)
+                    ".f90": ("!",), ".rs": ("//",), ".cl": ("//", "/*", "*")}
 # Where a path's first call is read, in order of preference.
 FIRST_CALL_WORKLOADS = ("calculate_z", "evolve-512", "fib-90")
 
 
 def measure(peers, summaries):
-    """One JSON-ready row per path that ran, in PATHS order."""
+    """One JSON-ready row per path that ran, in the order of the peer records."""
     ran = {row["path"] for summary in summaries for row in summary["rows"] if row["path"]}
     builds = {built.build.name: built for built in peers.builds}
     rows = []
-    for path in PATHS:
-        if path.name not in ran:
-            continue
-        built = [builds[BUILDS[key].name] for key in path.builds if BUILDS[key].name in builds]
-        rows.append({
-            "path": path.name,
-            "glue_lines_per_function": glue_lines(path.glue) / path.glue.functions,
-            "glue_counted": path.glue.how,
-            "build_seconds": sum(b.seconds for b in built) or None,
-            "artefact_bytes": sum(b.size_bytes or 0 for b in built) or _cext_size(peers, path),
-            **dict(zip(("first_call_seconds", "best_call_seconds", "first_call_workload"),
-                       _first_call(path, summaries, peers), strict=True)),
-            "gil_released": path.gil_released,
-            "threads": path.threads,
-            "simd": path.simd,
-        })
+    for peer in PEERS:
+        for cost in peer.costs:
+            if cost.path not in ran:
+                continue
+            built = [builds[peer.builds[key].name] for key in cost.builds if peer.builds[key].name in builds]
+            artefact = sum(b.size_bytes or 0 for b in built) or (cost.artefact(peers) if cost.artefact else None)
+            rows.append({
+                "path": cost.path,
+                "glue_lines_per_function": glue_lines(cost.glue) / cost.glue.functions,
+                "glue_counted": cost.glue.how,
+                "build_seconds": sum(b.seconds for b in built) or None,
+                "artefact_bytes": artefact,
+                **dict(zip(("first_call_seconds", "best_call_seconds", "first_call_workload"),
+                           _first_call(cost, summaries, peers), strict=True)),
+                "gil_released": cost.gil_released,
+                "threads": cost.threads,
+                "simd": cost.simd,
+            })
     return rows
 
 
@@ -176,26 +103,17 @@ def _code_lines(text, suffix):
     return count
 
 
-def _cext_size(peers, path):
-    if path.name != "cext" or peers.cext is None:
-        return None
-    core = getattr(peers.cext, "_core", None)
-    source = getattr(core, "__file__", None)
-    return os.path.getsize(source) if source else None
+def _first_call(cost, summaries, peers):
+    """(first call, best call, workload) of the path in the first of FIRST_CALL_WORKLOADS it ran, or Nones.
 
-
-def _first_call(path, summaries, peers):
-    """(first call, best call) of the path in the first of FIRST_CALL_WORKLOADS it ran, or (None, None).
-
-    Numba compiles each function at its first call; the harness makes that
-    call on tiny inputs when it loads the peer, so here the compile time is
-    added to the workload's first (already compiled) call.
+    Some peers compile when they load (Numba compiles each function at its first call, which the harness makes
+    on tiny inputs; OpenCL builds its kernels): their ``first_call_extra`` adds that to the workload's first,
+    already compiled, call.
     """
     by_key = {summary["key"]: summary for summary in summaries}
     for key in FIRST_CALL_WORKLOADS:
         for row in by_key.get(key, {"rows": []})["rows"]:
-            if row["path"] == path.name and row["first_call_seconds"] is not None and row["best"]:
-                compile_seconds = peers.numba_compile_seconds.get(key.split("-")[0], 0.0) \
-                    if path.name == "Numba" else 0.0
-                return row["first_call_seconds"] + compile_seconds, row["best"], key
+            if row["path"] == cost.path and row["first_call_seconds"] is not None and row["best"]:
+                extra = cost.first_call_extra(peers, key.split("-")[0]) if cost.first_call_extra else 0.0
+                return row["first_call_seconds"] + extra, row["best"], key
     return None, None, None

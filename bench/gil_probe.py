@@ -12,31 +12,33 @@ the main thread for the whole call, so there is about one stall per call; a
 call that releases it leaves the main thread running, and its only stalls
 are the rare ones a busy machine causes by descheduling it.
 
-Shed Skin is not probed: its garbage collector aborts the process when the
-module is called from a thread it does not know.
+Each peer record names its probed calls (``gil_calls``). Shed Skin is not
+probed: its garbage collector aborts the process when the module is called
+from a thread it does not know.
 """
 import os
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
-from . import __main__ as cli
-from .workloads import julia_lists, lists_to_arrays
+from .build import default_cache_dir
+from .cases import julia_lists, lists_to_arrays
 
 # More iterations than the benchmark's 300, so that even cext's calls last far
 # longer than the stalls a busy machine causes by itself.
 MAXITER = 1000
-
-PROBED = ("numba", "cython", "pythran", "ctypes", "cffi", "naive", "f2py", "numexpr", "pybind11", "nanobind",
-          "cext")
+# Shed Skin's garbage collector aborts the process when the module is called from a thread it does not know.
+NOT_PROBED = ("shedskin",)
 
 
 def main():
     os.environ["OMP_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = "1"
-    from .peers import load  # after the thread counts are set: the OpenMP runtime reads them once
+    from .peers import PEERS, load  # after the thread counts are set: the OpenMP runtime reads them once
 
-    peers = load(cli._default_cache_dir(), jobs=1, selected=PROBED)
+    probed = tuple(peer.name for peer in PEERS if peer.gil_calls and peer.name not in NOT_PROBED)
+    peers = load(default_cache_dir(), jobs=1, selected=probed)
     try:
         print(f"  {'path (kernel)':<30} {'one call':>10} {'calls':>6} {'stalls':>7}  GIL")
         for name, call in _calls(peers).items():
@@ -52,28 +54,21 @@ def main():
 
 
 def _calls(peers):
-    zs_list, cs_list = julia_lists()
-    zs, cs = lists_to_arrays(zs_list, cs_list)
-    counts = np.empty(zs.shape, dtype=np.int32)
+    """Each loaded peer's probed calls, by name: the Julia grid, or one 4096² diffusion step."""
+    zs, cs = lists_to_arrays(*julia_lists())
     grid = np.random.default_rng(0).random((4096, 4096))
-    out = grid.copy()
-    candidates = {
-        "Numba (calculate_z)": peers.numba and (lambda: peers.numba.calculate_z(MAXITER, zs, cs, counts)),
-        "Cython def (calculate_z)": peers.cython_julia and (lambda: peers.cython_julia.calculate_z(MAXITER, zs, cs)),
-        "Pythran (calculate_z)": peers.pythran and (lambda: peers.pythran.calculate_z(MAXITER, zs, cs)),
-        "ctypes (calculate_z)": peers.ctypes and (lambda: peers.ctypes.calculate_z(MAXITER, zs, cs, counts)),
-        "cffi (calculate_z)": peers.cffi and (lambda: peers.cffi.calculate_z(MAXITER, zs, cs, counts)),
-        "C extension (evolve 4096²)": peers.naive and (lambda: peers.naive.evolve(grid, out, 0.1, 0.9)),
-        "f2py (evolve 4096²)": peers.f2py and (lambda: peers.f2py(grid, out, 0.1, 0.9)),
-        "numexpr (evolve 4096²)": peers.numexpr and (lambda: peers.numexpr(grid, out, 0.1, 0.9)),
-        "pybind11 (calculate_z)": peers.pybind11 and (
-            lambda: peers.pybind11.calculate_z(MAXITER, zs, cs, counts, num_threads=1)),
-        "nanobind (calculate_z)": peers.nanobind and (
-            lambda: peers.nanobind.calculate_z(MAXITER, zs, cs, counts, num_threads=1)),
-        "cext (calculate_z)": peers.cext and (
-            lambda: peers.cext.calculate_z(MAXITER, zs, cs, out=counts, num_threads=1)),
-    }
-    return {name: call for name, call in candidates.items() if call}
+    inputs = SimpleNamespace(maxiter=MAXITER, zs=zs, cs=cs, counts=np.empty(zs.shape, dtype=np.int32),
+                             grid=grid, out=grid.copy())
+    calls = {}
+    for peer in peers.records:
+        if peer.gil_calls and peer.name not in NOT_PROBED and _loaded(peers, peer):
+            calls.update(peer.gil_calls(peers, inputs))
+    return calls
+
+
+def _loaded(peers, peer):
+    """Whether what the peer's calls use was loaded: its first build, or what its start() sets."""
+    return getattr(peers, next(iter(peer.builds), peer.name)) is not None
 
 
 def _stalls(call, longer_than, seconds=2.0):

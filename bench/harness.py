@@ -64,10 +64,14 @@ class Contender:
     note: str = ""
     timer: Callable[[int], float] | None = None
     path: str = ""  # its row in the call-overhead and cost tables ("" if none)
+    # For a call that leaves its output where Python cannot see it (on an OpenCL device): fetches it, untimed.
+    fetch: Callable[[], Any] | None = None
 
     def call(self):
         """Call once (untimed) and return the output to check."""
         returned = self.func(*self.args, **self.kwargs)
+        if self.fetch is not None:
+            return self.fetch()
         return returned if self.writes_to is None else self.writes_to
 
 

@@ -112,8 +112,7 @@ def _numba_threading_layer(peers):
 def _cext_info(peers):
     if peers.cext is None:
         return None
-    info = {"path": getattr(peers.cext, "__file__", None),
-            "has_steps": peers.cext_has_steps}
+    info = {"path": getattr(peers.cext, "__file__", None)}
     build_info = getattr(getattr(peers.cext, "_core", None), "_build_info", None)
     if build_info is not None:
         info["build_info"] = {key: str(value) for key, value in build_info().items()}

@@ -9,25 +9,16 @@ import dataclasses
 import json
 import math
 
+from .peers import PEERS
+
 STATUS_MARKS = {"ok": "ok", "unchecked": "—", "disagrees": "DIFFERS", "crashed": "CRASHED",
                 "unverified": "UNVERIFIED"}
 FAILED = ("disagrees", "crashed", "unverified")
 BUSY_WARNING_CPUS = 0.25  # other processes' CPU use above which timings are suspect
 
-# One colour per family, so each technology reads the same in every panel.
-FAMILY_COLOURS = {"python": "#8c8c8c", "pypy": "#b07aa1", "multiprocessing": "#a0a0a0",
-                  "nuitka": "#bab0ac", "mypyc": "#9c755f", "shedskin": "#76b7b2",
-                  "numpy": "#4c72b0", "numexpr": "#8fb0d8", "cython": "#dd8452",
-                  "numba": "#55a868", "pythran": "#64b5cd", "ctypes": "#8172b3",
-                  "cffi": "#a896d0", "naive": "#5a4a8a", "f2py": "#edc948",
-                  "pybind11": "#ff9da7", "nanobind": "#e15759", "cext": "#c44e52",
-                  "reference": "#d0d0d0"}
-FAMILY_NAMES = {"python": "pure Python", "pypy": "PyPy", "multiprocessing": "multiprocessing",
-                "nuitka": "Nuitka", "mypyc": "mypyc", "shedskin": "Shed Skin", "numpy": "NumPy",
-                "numexpr": "numexpr", "cython": "Cython", "numba": "Numba", "pythran": "Pythran",
-                "ctypes": "C (ctypes)", "cffi": "C (cffi)", "naive": "C extension (PyArg_ParseTuple)",
-                "f2py": "Fortran (f2py)", "pybind11": "pybind11", "nanobind": "nanobind",
-                "cext": "cext", "reference": "reference (not a kernel)"}
+# One colour per family, so each technology reads the same in every panel; the peer records say which.
+FAMILY_COLOURS = {peer.name: peer.colour for peer in PEERS}
+FAMILY_NAMES = {peer.name: peer.legend for peer in PEERS}
 
 
 def summarise(workload, measurements, busy_cpus_elsewhere):
@@ -154,7 +145,7 @@ OVERHEAD_COLUMNS = (("fib-0", "fib(0)"), ("fib-90", "fib(90)"), ("evolve-8", "ev
                     ("calculate_z-4", "calculate_z 4 pts"))
 # The Cython book's Table 1-1 rows first, in its order, then the other paths.
 OVERHEAD_ORDER = ("pure Python", "PyPy", "C extension (PyArg_ParseTuple)", "Cython def", "Cython cpdef",
-                  "ctypes", "cffi", "pybind11", "nanobind", "Numba", "cext")
+                  "ctypes", "cffi", "pybind11", "nanobind", "Rust (PyO3)", "Numba", "cext")
 
 
 def call_overhead(summaries):

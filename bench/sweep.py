@@ -7,11 +7,13 @@ run. Plotted as time per cell (grid point) on log–log axes, the fixed cost
 of a call dominates on the left and the kernel's speed on the right, so the
 crossovers with the book's C extension, Cython and Numba show at a glance.
 """
+import copy
 import dataclasses
 from functools import partial
 
 from . import report
-from .workloads import BASE_MEMORY, MAXITER, Entry, Labels, evolve_workload, julia_workload
+from .cases import MAXITER, Labels
+from .workloads import BASE_MEMORY, Entry, evolve_workload, julia_workload
 
 EVOLVE_SIZES = tuple(2**k for k in range(2, 14))  # 4² ... 8192²
 JULIA_POINTS = (4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1_000_000)
@@ -28,7 +30,8 @@ def plan(peers, settings, threads, groups, quick):
     """The sweep's workloads, as Entries of the main plan's kind."""
     # Every peer at every size: the main run's size limit for the slow serial peers does not apply here.
     settings = dataclasses.replace(settings, all_peers_up_to=max(EVOLVE_SIZES), python_points=64)
-    compiled = dataclasses.replace(peers, pypy=None, pool=None, nuitka=None, mypyc=None, shedskin=None)
+    compiled = copy.copy(peers)
+    compiled.records = [peer for peer in peers.records if peer.name not in LEFT_OUT_FAMILIES]
     entries = []
     if "calculate_z" in groups:
         for points in QUICK_JULIA_POINTS if quick else JULIA_POINTS:

@@ -114,3 +114,44 @@ def test_the_sweep_names_the_size_from_which_cext_wins():
     assert sweep.crossover(summaries, "evolve", "cext") == (64, [(16, "cython")])
     summaries.append(summary(1024, cext=1.0, cython=0.5))
     assert sweep.crossover(summaries, "evolve", "cext") == (None, [(16, "cython"), (1024, "cython")])
+
+
+def test_every_peer_is_one_record_with_a_unique_name_colour_and_cost_rows():
+    from bench.peers import PEER_NAMES, PEERS
+
+    names = [peer.name for peer in PEERS]
+    assert len(set(names)) == len(names)
+    assert len({peer.colour for peer in PEERS}) == len(PEERS)
+    assert set(PEER_NAMES) == {peer.name for peer in PEERS if peer.selectable}
+    paths = [cost.path for peer in PEERS for cost in peer.costs]
+    assert len(set(paths)) == len(paths)
+    for peer in PEERS:
+        for cost in peer.costs:
+            assert set(cost.builds) <= set(peer.builds), (peer.name, cost.path)
+        attributes = [attribute for other in PEERS for attribute in other.builds]
+        assert len(set(attributes)) == len(attributes)
+
+
+def test_a_peer_contributes_only_rows_of_its_own_family():
+    """Each record's contenders carry its name as their family, so figures and tables colour them as its own."""
+    from types import SimpleNamespace
+
+    from bench.cases import Buffers, EvolveCase, FibCase
+    from bench.peers import PEERS, Peers
+
+    loaded = Peers()
+    for peer in PEERS:  # every attribute a stand-in kernel that is never called
+        for attribute in (*peer.builds, peer.name):
+            setattr(loaded, attribute, SimpleNamespace(
+                evolve=print, evolve_parallel=print, evolve_prange=print, fib=print, copy_prange=print,
+                contender_parts=lambda *args, **kwargs: (print, print), device_name="stand-in",
+                evolve_resident_setup=lambda *args: SimpleNamespace(result=print, __call__=print)))
+    grid = np.zeros((8, 8))
+    evolve_case = EvolveCase(loaded, 2, 8, grid, Buffers(grid), Buffers(grid), True, True,
+                             lambda: ([[0.0]], [[0.0]], 0.1, 0.9), {})
+    for peer in PEERS:
+        family = "reference" if peer.name == "reference" else peer.name
+        for contender in (peer.evolve(evolve_case) if peer.evolve else []):
+            assert contender.family in (family, "reference"), (peer.name, contender.label)
+        for contender in (peer.fib(FibCase(loaded, 2, 0)) if peer.fib else []):
+            assert contender.family == family, (peer.name, contender.label)
