@@ -110,23 +110,23 @@ def table(summaries, group, subject):
     unit = "point" if group == "calculate_z" else "cell"
     width = max(len(label) for label in lines) + 2
     out = [f"\nSize sweep · {group} · best time per {unit} (ns)",
-           f"  {'contender':<{width}}" + "".join(f"{_size(group, cells):>9}" for cells in sizes)]
+           f"  {'contender':<{width}}" + "".join(f"{size_name(group, cells):>9}" for cells in sizes)]
     for label, (_, points) in lines.items():
         per_cell = dict(points)
         out.append(f"  {label:<{width}}" + "".join(
             f"{report._number(per_cell[cells] * 1e9) if cells in per_cell else '—':>9}" for cells in sizes))
     wins_from, beaten = crossover(summaries, group, subject)
     if wins_from is not None:
-        out.append(f"  {subject} is at or below every compiled peer from {_size(group, wins_from)} up "
+        out.append(f"  {subject} is at or below every compiled peer from {size_name(group, wins_from)} up "
                    f"(a peer counts as faster below {FASTER:.0%} of its time)")
     else:
         out.append(f"  {subject} is beaten at the largest size measured")
     for cells, peer in beaten:
-        out.append(f"  · at {_size(group, cells)}: {peer} is faster")
+        out.append(f"  · at {size_name(group, cells)}: {peer} is faster")
     return "\n".join(out)
 
 
-def _size(group, cells):
+def size_name(group, cells):
     if group == "evolve":
         return f"{round(cells ** 0.5)}²"
     return f"{cells:,}".replace(",", " ") if cells < 10**6 else "10⁶"

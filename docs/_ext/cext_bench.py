@@ -11,6 +11,7 @@ so they belong in the ``.md`` pages::
     ```{cext-bench-targets} full       every target with its verdict, and the machine limits it is held against
     ```{cext-bench-overhead} full      the call-overhead table
     ```{cext-bench-costs} full         what each path costs
+    ```{cext-bench-sweep} sweep        the size sweep's tables and where cext starts to win
     ```{cext-bench-figure} full        the figure, drawn by bench.report.plot (sweep: bench.sweep.plot)
 
 A missing results file, or a figure that cannot be drawn, is a warning: with ``-W`` the build fails and says
@@ -275,6 +276,38 @@ class CostsDirective(BenchDirective):
         return list_table(f"What each path costs, on {escape(cpu_of(document))}", headings, rows)
 
 
+class SweepDirective(BenchDirective):
+    """The size sweep as tables: time per cell of each contender at each size, and where cext starts to win."""
+
+    def lines(self, document):
+        from bench import sweep
+
+        cpu = escape(cpu_of(document))
+        subject = f"cext ({document['machine']['threads']} threads)"
+        out = []
+        for group, unit in (("evolve", "grid point"), ("calculate_z", "point")):
+            lines = sweep.series(document["workloads"], group)
+            if not lines:
+                continue
+            sizes = sorted({cells for _, points in lines.values() for cells, _ in points})
+            rows = []
+            for label, (family, points) in lines.items():
+                per_cell = dict(points)
+                name = f"**{escape(label)}**" if family == "cext" else escape(label)
+                rows.append([name, *(_number(per_cell[cells] * 1e9) if cells in per_cell else "—"
+                                     for cells in sizes)])
+            out += list_table(f"{group}: nanoseconds per {unit}, best of the repeats, on {cpu}",
+                              ["contender", *(escape(sweep.size_name(group, cells)) for cells in sizes)], rows)
+            wins_from, beaten = sweep.crossover(document["workloads"], group, subject)
+            verdict = (f"{escape(subject)} is at or below every compiled peer from "
+                       f"{escape(sweep.size_name(group, wins_from))} up" if wins_from is not None
+                       else f"{escape(subject)} is beaten at the largest size measured")
+            out += [f"{verdict} (a peer counts as faster below {sweep.FASTER:.0%} of its time)"
+                    + "".join(f"; at {escape(sweep.size_name(group, cells))} {escape(peer)} is faster"
+                              for cells, peer in beaten) + ".", ""]
+        return out or ["The sweep measured nothing.", ""]
+
+
 class FigureDirective(BenchDirective):
     def lines(self, document):
         name = self.arguments[0]
@@ -294,6 +327,6 @@ def setup(app):
     for name, directive in (("machine", MachineDirective), ("headline", HeadlineDirective),
                             ("workloads", WorkloadsDirective), ("targets", TargetsDirective),
                             ("overhead", OverheadDirective), ("costs", CostsDirective),
-                            ("figure", FigureDirective)):
+                            ("sweep", SweepDirective), ("figure", FigureDirective)):
         app.add_directive(f"cext-bench-{name}", directive)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
