@@ -13,3 +13,8 @@ echo "clang-format: $(git ls-files '*.cpp' '*.hpp' '*.c' ':!bench/peers/*.c' | w
 
 echo "=== ruff check"
 ruff check .
+
+# Every mutant's snippet must still occur exactly once in the sources it plants its bug in: a mutant list that
+# drifts from the code fails here, not on the day someone runs the half-hour mutation run.
+echo "=== python tools/mutate.py --list"
+python tools/mutate.py --list | tail -n 1

@@ -156,8 +156,8 @@ inline bool parse_arguments(const Parameters& params, PyObject* const* args, Py_
     }
     for (int i = static_cast<int>(nargs); i < params.required; ++i) {
         if (values[i] == nullptr) {
-            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", params.func,
-                         params.names[i], i + 1);
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", params.func, params.names[i],
+                         i + 1);
             return false;
         }
     }
