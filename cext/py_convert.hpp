@@ -50,31 +50,55 @@ inline std::string dtype_string(PyArrayObject* arr) {
     return utf8;
 }
 
+// The pending exception as one normalized object (a new reference), cleared from the thread state: CPython
+// 3.12's PyErr_GetRaisedException, and on older versions the same from PyErr_Fetch and
+// PyErr_NormalizeException, which 3.12 deprecates.
+inline PyObject* take_raised_exception() {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (value != nullptr && traceback != nullptr) {
+        PyException_SetTraceback(value, traceback);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+#endif
+}
+
+// Makes `exception` (a normalized exception, stolen) the pending one again.
+inline void restore_raised_exception(PyObject* exception) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(exception);
+#else
+    PyErr_Restore(Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(exception))), exception,
+                  PyException_GetTraceback(exception));
+#endif
+}
+
 // Replaces the pending exception of a failed conversion with one that names the argument, keeping the original
 // as __cause__. ValueError and OverflowError keep their type; any other Exception becomes a TypeError.
 // MemoryError and non-Exception errors such as KeyboardInterrupt pass through unchanged.
 inline void rename_conversion_error(Arg arg, const char* expected) {
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyErr_NormalizeException(&type, &value, &traceback);
-    if (!PyErr_GivenExceptionMatches(type, PyExc_Exception) || PyErr_GivenExceptionMatches(type, PyExc_MemoryError)) {
-        PyErr_Restore(type, value, traceback);
+    PyObject* original = take_raised_exception();
+    if (original == nullptr) {
         return;
     }
-    PyObject* new_type = PyErr_GivenExceptionMatches(type, PyExc_OverflowError) ? PyExc_OverflowError
-                         : PyErr_GivenExceptionMatches(type, PyExc_ValueError)  ? PyExc_ValueError
-                                                                                : PyExc_TypeError;
-    if (traceback != nullptr) {
-        PyException_SetTraceback(value, traceback);
+    if (!PyErr_GivenExceptionMatches(original, PyExc_Exception) ||
+        PyErr_GivenExceptionMatches(original, PyExc_MemoryError)) {
+        restore_raised_exception(original);
+        return;
     }
-    PyErr_Format(new_type, "%s(): '%s' must be %s: %S", arg.func, arg.name, expected, value);
-    PyObject *new_exc_type, *new_value, *new_traceback;
-    PyErr_Fetch(&new_exc_type, &new_value, &new_traceback);
-    PyErr_NormalizeException(&new_exc_type, &new_value, &new_traceback);
-    PyException_SetCause(new_value, value);  // steals `value`
-    PyErr_Restore(new_exc_type, new_value, new_traceback);
-    Py_DECREF(type);
-    Py_XDECREF(traceback);
+    PyObject* new_type = PyErr_GivenExceptionMatches(original, PyExc_OverflowError) ? PyExc_OverflowError
+                         : PyErr_GivenExceptionMatches(original, PyExc_ValueError)  ? PyExc_ValueError
+                                                                                    : PyExc_TypeError;
+    PyErr_Format(new_type, "%s(): '%s' must be %s: %S", arg.func, arg.name, expected, original);
+    PyObject* renamed = take_raised_exception();
+    PyException_SetCause(renamed, original);  // steals `original`
+    restore_raised_exception(renamed);
 }
 
 // Turns a kernel's status into the Python result: true to go on, false with an exception set.
