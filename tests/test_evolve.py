@@ -307,3 +307,18 @@ def test_refcounts_of_arguments_are_unchanged():
         with pytest.raises(TypeError):
             cext.evolve(grid, out, dt, boundary=1)
     assert [sys.getrefcount(o) for o in objects] == before
+
+
+def test_a_failed_conversion_names_the_argument_and_keeps_the_original_error_as_its_cause():
+    class Unconvertible:
+        def __float__(self):
+            raise RuntimeError("no float here")
+
+    grid = np.zeros((4, 4))
+    out = grid.copy()
+    with pytest.raises(TypeError, match=r"^evolve\(\): 'dt' must be a real number: no float here$") as caught:
+        cext.evolve(grid, out, Unconvertible())
+    cause = caught.value.__cause__
+    assert type(cause) is RuntimeError and str(cause) == "no float here"
+    assert cause.__traceback__ is not None  # where the original was raised, for the reader of the report
+    assert not out.any()
