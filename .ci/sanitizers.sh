@@ -63,7 +63,7 @@ step "job 1: AddressSanitizer + UndefinedBehaviorSanitizer, whole test suite"
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$work/logs/asan" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$work/logs/ubsan" \
     CEXT_STRESS_SECONDS="${CEXT_STRESS_SECONDS:-5}" \
-    python -m pytest -q -p no:cacheprovider tests) || status=$?
+    python -m pytest -q -p no:cacheprovider -m "not timing" tests) || status=$?
 if [ -n "$(reports)" ]; then
     for f in $(reports); do echo "--- $f"; cat "$f"; done
     echo "job 1: sanitizer reports (above)"

@@ -17,3 +17,11 @@ def simd_path(request):
         yield request.param
     finally:
         cext._core._set_simd(previous)
+
+
+def pytest_configure(config):
+    # Registered here rather than in pyproject.toml, so that the suite run from an installed wheel, outside the
+    # source tree, knows it too.
+    config.addinivalue_line(
+        "markers", "timing: asserts a bound on elapsed time (Ctrl-C latency); the sanitizer and ThreadSanitizer "
+                   "runs deselect these with -m 'not timing', since instrumentation slows the code several-fold")
