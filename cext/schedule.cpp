@@ -147,11 +147,13 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
     p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);
     const std::ptrdiff_t fair_share = (rows + threads - 1) / threads;
     if (p.depth == 1) {
-        // Bands of ~256k cells (about 100 us of work), and on a team at least 8 per thread for balance. A thread
-        // alone needs no balance: cutting a small grid into single rows would only add a call and a
-        // cancellation check per row to a call that takes less than a microsecond.
+        // Bands of at most ~256k cells (about 100 us of work: the grain at which a call polls for Ctrl-C), the
+        // same number for every thread. Each thread steps a contiguous run of them (see diffusion()), so a grid
+        // stepped again and again meets each thread's rows in that thread's own cache, and no thread is left
+        // with the odd band while the others wait.
         const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / cols);
-        p.tile_height = threads == 1 ? by_work : std::min(by_work, std::max<std::ptrdiff_t>(1, (fair_share + 7) / 8));
+        const std::ptrdiff_t bands_per_thread = (fair_share + by_work - 1) / by_work;
+        p.tile_height = (fair_share + bands_per_thread - 1) / bands_per_thread;
         p.tile_width = cols;
     } else {
         const std::ptrdiff_t halo = 2 * p.depth;
@@ -192,6 +194,23 @@ void share_items(bool in_team, std::ptrdiff_t count, Item&& item) {
         return;
     }
 #pragma omp for schedule(dynamic, 1) nowait
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+        item(i);
+    }
+}
+
+// Calls item(i) for i in [0, count), each team member taking one contiguous run of about count / team size
+// items, the same run on every call of the same shape: for work whose items cost alike, where staying in a
+// thread's own cache from one call to the next is worth more than balancing on the fly.
+template <class Item>
+void share_items_in_runs(bool in_team, std::ptrdiff_t count, Item&& item) {
+    if (!in_team) {
+        for (std::ptrdiff_t i = 0; i < count; ++i) {
+            item(i);
+        }
+        return;
+    }
+#pragma omp for schedule(static) nowait
     for (std::ptrdiff_t i = 0; i < count; ++i) {
         item(i);
     }
@@ -282,7 +301,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
         for (std::int64_t r = 0; r < rounds; ++r) {
             double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
             const int depth = r == rounds - 1 ? plan.last_depth : plan.depth;
-            share_items(in_team, plan.tiles(), [&](std::ptrdiff_t t) {
+            const auto step_tile = [&](std::ptrdiff_t t) {
                 if (cancel.check()) {
                     return;
                 }
@@ -292,7 +311,14 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
                 } else {
                     kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream);
                 }
-            });
+            };
+            // Bands of one step cost alike and are stepped straight from grid to grid: each thread keeps its own
+            // rows. Tiles of several steps are handed out as threads come free, to absorb their uneven halos.
+            if (plan.depth == 1) {
+                share_items_in_runs(in_team, plan.tiles(), step_tile);
+            } else {
+                share_items(in_team, plan.tiles(), step_tile);
+            }
             src = dst;
             // Once cancelled, leave rather than meet the remaining rounds' barriers (a billion steps would take
             // minutes). The calling thread polls while the others finish their tiles, and publishes the decision
