@@ -49,6 +49,7 @@ checks=(
     "reference/cext.html|calculate_z(maxiter, zs, cs, *, out=None, num_threads=None)"
     "reference/cext.html|evolve(grid, out, dt, D=1.0, *, boundary='fixed', steps=1, num_threads=None)"
     "benchmarks/results.html|TABLE:CPU"
+    "benchmarks/sweep.html|TABLE:CPU"
 )
 cpu=$(python -c "import json; print(json.load(open('bench/results/full.json'))['machine']['cpu'])")
 failed=0

@@ -2,6 +2,7 @@
 import importlib.metadata
 import os
 import platform
+import subprocess
 import sys
 import sysconfig
 import time
@@ -112,8 +113,23 @@ def _numba_threading_layer(peers):
 def _cext_info(peers):
     if peers.cext is None:
         return None
-    info = {"path": getattr(peers.cext, "__file__", None)}
+    info = {"path": getattr(peers.cext, "__file__", None), "source": _source_revision()}
     build_info = getattr(getattr(peers.cext, "_core", None), "_build_info", None)
     if build_info is not None:
         info["build_info"] = {key: str(value) for key, value in build_info().items()}
     return info
+
+
+def _source_revision():
+    """The repository's commit the bench ran from ("+ changes" when the work tree differs), or None outside git."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                                text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if commit.returncode != 0:
+        return None
+    return commit.stdout.strip() + (" + changes" if dirty.stdout.strip() else "")

@@ -186,12 +186,13 @@ MUTANTS = [
            "const long long everyone = static_cast<long long>(team) * phase;",
            "the calling thread stops waiting for its team one phase early", INTERRUPT),
     # -- Python glue -----------------------------------------------------------------------------------------------
-    Mutant(CONVERT, "    Py_DECREF(type);\n    Py_XDECREF(traceback);", "    Py_XDECREF(traceback);",
+    # The first two plant their bug in the fetch/normalize path, which only Python < 3.12 compiles.
+    Mutant(CONVERT, "    Py_XDECREF(type);\n    Py_XDECREF(traceback);", "    Py_XDECREF(traceback);",
            "leak a reference to the exception type on every renamed conversion error", TOTAL_REFCOUNT,
            debug_python=True),
-    Mutant(CONVERT, "    Py_DECREF(type);\n    Py_XDECREF(traceback);", "    Py_DECREF(type);",
+    Mutant(CONVERT, "    Py_XDECREF(type);\n    Py_XDECREF(traceback);", "    Py_XDECREF(type);",
            "leak the traceback of every renamed conversion error", REFLEAKS),
-    Mutant(CONVERT, "PyException_SetCause(new_value, value);", "PyException_SetCause(new_value, Py_NewRef(value));",
+    Mutant(CONVERT, "PyException_SetCause(renamed, original);", "PyException_SetCause(renamed, Py_NewRef(original));",
            "leak the original exception kept as __cause__", REFLEAKS),
     Mutant(HANDLES, "        Py_XINCREF(p);\n        return Ref(p);", "        return Ref(p);",
            "Ref::new_ref takes no reference (out= loses one per call)", REFLEAKS),
