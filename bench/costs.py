@@ -14,7 +14,7 @@ Glue is counted from the files, as non-blank lines that are not comments
 - a glue function: the code lines of that function
 
 and divided by the number of functions the files bind. Paths that need none
-(the kernel runs as written) count 0. Each peer record (bench/peers/*_peer.py)
+(the kernel runs as written) count 0. Each peer record (``bench/peers/*_peer.py``)
 declares its rows: the glue rule and the three facts, which come from the code
 bench/peers/ runs and the tools' documentation; ``python -m bench.gil_probe``
 checks the GIL column by measuring whether another thread runs during a call.

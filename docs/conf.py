@@ -73,7 +73,8 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
     # The wide benchmark tables get the page's full width instead of an "on this page" column.
-    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "benchmarks/results": [], "benchmarks/targets": []},
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "benchmarks/results": [], "benchmarks/targets": [],
+                                "benchmarks/sweep": []},
 }
 html_sidebars = {"index": [], "changelog": []}
 
