@@ -313,8 +313,8 @@ inline Ref as_input_array(PyObject* obj, int typenum, int ndim, Arg arg, const c
     // than a small kernel's whole work.
     if (PyArray_Check(obj)) {
         PyArrayObject* arr = reinterpret_cast<PyArrayObject*>(obj);
-        if (PyArray_TYPE(arr) == typenum && PyArray_ISNOTSWAPPED(arr) && PyArray_ISCARRAY_RO(arr) &&
-            (ndim < 0 || PyArray_NDIM(arr) == ndim)) {
+        // PyArray_ISCARRAY_RO: C-contiguous, aligned and in the machine's byte order.
+        if (PyArray_TYPE(arr) == typenum && PyArray_ISCARRAY_RO(arr) && (ndim < 0 || PyArray_NDIM(arr) == ndim)) {
             return Ref::new_ref(obj);
         }
     }
