@@ -151,7 +151,7 @@ OVERHEAD_ORDER = ("pure Python", "PyPy", "C extension (PyArg_ParseTuple)", "Cyth
 def call_overhead(summaries):
     """The Cython book's Table 1-1, extended: best time per call of each path, JSON-ready.
 
-    One row per path (see workloads._mark_paths), with its best time in each
+    One row per path (the contenders whose peer record names one), with its best time in each
     call-overhead workload and the cost of one loop iteration of fib,
     (fib(90) - fib(0)) / 90, as the book gives it.
     """
