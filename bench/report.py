@@ -122,10 +122,10 @@ def table(summary):
     heading += f"{'×Python':>9}{'×Cython':>9}  {'check':<8} target"
     lines.append(heading)
     for row in rows:
-        line = f"  {row['label']:<{width}}{_time(row['best']):>10}{_time(row['median']):>10}"
+        line = f"  {row['label']:<{width}}{time_text(row['best']):>10}{time_text(row['median']):>10}"
         if show_bandwidth:
-            line += f"{_number(row['gb_per_s']):>8}"
-        line += f"{_ratio(row['vs_python']):>9}{_ratio(row['vs_cython']):>9}"
+            line += f"{number_text(row['gb_per_s']):>8}"
+        line += f"{ratio_text(row['vs_python']):>9}{ratio_text(row['vs_cython']):>9}"
         line += f"  {STATUS_MARKS[row['status']]:<8} "
         line += "; ".join(target["text"] for target in row["targets"])
         lines.append(line.rstrip())
@@ -176,8 +176,8 @@ def call_overhead_table(rows):
              + f"{'per fib iteration':>19}"]
     for row in rows:
         lines.append(f"  {row['path']:<{width}}"
-                     + "".join(f"{_time(row.get(key)):>19}" for key, _ in OVERHEAD_COLUMNS)
-                     + f"{_time(row.get('fib_iteration')):>19}")
+                     + "".join(f"{time_text(row.get(key)):>19}" for key, _ in OVERHEAD_COLUMNS)
+                     + f"{time_text(row.get('fib_iteration')):>19}")
     return "\n".join(lines)
 
 
@@ -185,10 +185,10 @@ def costs_table(rows):
     """The terminal table of costs.measure()."""
     headings = ("path", "glue/function", "build", "artefact", "first call", "best call", "GIL released",
                 "threads", "SIMD chosen at run time")
-    cells = [[row["path"], _number(row["glue_lines_per_function"]),
+    cells = [[row["path"], number_text(row["glue_lines_per_function"]),
               f"{row['build_seconds']:.1f} s" if row["build_seconds"] else "—",
               f"{row['artefact_bytes'] / 1e3:.0f} kB" if row["artefact_bytes"] else "—",
-              _time(row["first_call_seconds"]), _time(row["best_call_seconds"]),
+              time_text(row["first_call_seconds"]), time_text(row["best_call_seconds"]),
               row["gil_released"], row["threads"], row["simd"]]
              for row in rows]
     widths = [max(len(str(cell)) for cell in column) + 2 for column in zip(headings, *cells, strict=True)]
@@ -273,9 +273,9 @@ def _plot_panel(axis, summary):
                 color="black", linewidth=0.8)
     axis.scatter([row["median"] for row in rows], positions, marker="|", color="black", s=60)
     for position, row in zip(positions, rows, strict=True):
-        text = _time(row["best"])
+        text = time_text(row["best"])
         if row["vs_cython"]:
-            text += f"  ({_ratio(row['vs_cython'])} Cython)"
+            text += f"  ({ratio_text(row['vs_cython'])} Cython)"
         # Right of the median tick, which is never left of the bar's end.
         axis.annotate(text, (row["median"], position), xytext=(5, 0), textcoords="offset points",
                       va="center", fontsize=8)
@@ -306,11 +306,11 @@ def _evaluate(target, best):
         return result
     if target.kind != "ratio":
         if target.kind == "at_most":
-            value, shown = best[target.subject], _time(best[target.subject])
+            value, shown = best[target.subject], time_text(best[target.subject])
             met = value <= target.threshold
         elif target.kind == "extra":
             value = best[target.subject] - best[target.baseline]
-            shown = ("+" if value >= 0 else "−") + _time(abs(value))
+            shown = ("+" if value >= 0 else "−") + time_text(abs(value))
             met = value <= target.threshold
         else:  # scaling
             value = (best[target.baseline] / best[target.subject]) / (best[target.limits[0]] / best[target.limits[1]])
@@ -320,26 +320,28 @@ def _evaluate(target, best):
         result["text"] = f"{target.goal}: {shown} {'met' if met else 'MISSED'}"
         return result
     speedup = best[target.baseline] / best[target.subject]
-    shown = {"speedup": _ratio(speedup), "time": _ratio(1 / speedup),
+    shown = {"speedup": ratio_text(speedup), "time": ratio_text(1 / speedup),
              "share": f"{speedup:.0%}"}[target.style]
     result.update(value=speedup, met=speedup >= target.threshold)
     result["text"] = f"{target.goal}: {shown} {'met' if result['met'] else 'MISSED'}"
     return result
 
 
-def _time(seconds):
+def time_text(seconds):
+    """A time in the unit that reads best: 1.23 s, 45.6 ms, 789 µs, 12.3 ns; — for None."""
     if seconds is None:
         return "—"
     for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
         if seconds >= scale or unit == "ns":
-            return f"{_number(seconds / scale)} {unit}"
+            return f"{number_text(seconds / scale)} {unit}"
 
 
-def _ratio(value):
-    return "—" if value is None else f"{_number(value)}×"
+def ratio_text(value):
+    """A ratio as 1.23×; — for None."""
+    return "—" if value is None else f"{number_text(value)}×"
 
 
-def _number(value):
+def number_text(value):
     """Three significant digits without exponent: 0.0213, 4.17, 58.2, 880, 12300."""
     if value is None:
         return "—"

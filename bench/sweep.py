@@ -114,7 +114,7 @@ def table(summaries, group, subject):
     for label, (_, points) in lines.items():
         per_cell = dict(points)
         out.append(f"  {label:<{width}}" + "".join(
-            f"{report._number(per_cell[cells] * 1e9) if cells in per_cell else '—':>9}" for cells in sizes))
+            f"{report.number_text(per_cell[cells] * 1e9) if cells in per_cell else '—':>9}" for cells in sizes))
     wins_from, beaten = crossover(summaries, group, subject)
     if wins_from is not None:
         out.append(f"  {subject} is at or below every compiled peer from {size_name(group, wins_from)} up "

@@ -22,7 +22,6 @@ makes a missing file (a sweep not yet committed) a note on the page instead.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from docutils import nodes
@@ -51,26 +50,22 @@ def load(app, name: str) -> dict | None:
 
 
 def _number(value: float | None) -> str:
-    """Three significant digits without exponent, as bench/report.py prints them."""
-    if value is None:
-        return "—"
-    if value == 0:
-        return "0"
-    decimals = max(0, 2 - math.floor(math.log10(abs(value))))
-    return f"{value:.{decimals}f}"
+    """Three significant digits without exponent, exactly as the bench's terminal tables print them."""
+    from bench import report
+
+    return report.number_text(value)
 
 
 def _time(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if seconds >= scale or unit == "ns":
-            return f"{_number(seconds / scale)} {unit}"
-    return "—"
+    from bench import report
+
+    return report.time_text(seconds)
 
 
 def _ratio(value: float | None) -> str:
-    return "—" if value is None else f"{_number(value)}×"
+    from bench import report
+
+    return report.ratio_text(value)
 
 
 def escape(text) -> str:
