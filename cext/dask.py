@@ -14,8 +14,8 @@ diffuse
 Both give exactly the results of the single-call kernels. This module needs Dask (``pip install "cext[dask]"``);
 ``import cext`` never imports it.
 
-Each block runs on one thread by default (``num_threads=1``): Dask already keeps one block per core busy, and an
-OpenMP team per block would oversubscribe the cores.
+Each block runs on one thread by default (``num_threads=1``, as in cext.mpi): Dask already keeps one block per
+core busy, and an OpenMP team per block would oversubscribe the cores.
 
 Examples
 --------
@@ -31,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import operator
 from typing import Literal
 
 import numpy as np
@@ -42,6 +41,7 @@ try:
 except ImportError as error:  # pragma: no cover - exercised only without dask
     raise ImportError('cext.dask needs Dask: pip install "dask[array]" (or "cext[dask]")') from error
 
+from . import _arguments as arguments
 from ._core import calculate_z, evolve
 from ._julia import JULIA_C, JULIA_RANGE, julia_coordinates
 
@@ -78,7 +78,7 @@ def julia_image(
     x_range: tuple[float, float] = JULIA_RANGE,
     y_range: tuple[float, float] = JULIA_RANGE,
     chunks: int | tuple[int, int] | tuple[tuple[int, ...], tuple[int, ...]] | str = 2048,
-    num_threads: int | None = 1,
+    num_threads: int | None = arguments.DEFAULT_NUM_THREADS,
 ) -> da.Array:
     """Julia-set escape counts of a ``height`` x ``width`` image, as a lazy Dask array.
 
@@ -110,8 +110,9 @@ def julia_image(
 
     Raises
     ------
-    ValueError
-        A negative width or height.
+    TypeError, ValueError, OverflowError
+        An argument of the wrong type or range (a negative width or height, ``maxiter``, ``num_threads``), at
+        once rather than when the image is computed.
 
     See Also
     --------
@@ -125,18 +126,18 @@ def julia_image(
     >>> int(image.sum().compute())  # julia1.py's validation sum
     33219980
     """
-    if width < 0 or height < 0:
-        raise ValueError(f"julia_image(): 'width' and 'height' must be non-negative, got {width} and {height}")
+    function = "julia_image()"
+    width, height = arguments.image_size(function, width, height)
     normalized = da.core.normalize_chunks(chunks, shape=(height, width), dtype=np.int32)
     image: da.Array = da.map_blocks(
         _julia_block,
         width=width,
         height=height,
-        x_range=(float(x_range[0]), float(x_range[1])),
-        y_range=(float(y_range[0]), float(y_range[1])),
-        c=complex(c),
-        maxiter=operator.index(maxiter),
-        num_threads=num_threads,
+        x_range=arguments.real_pair(function, "x_range", x_range),
+        y_range=arguments.real_pair(function, "y_range", y_range),
+        c=arguments.complex_number(function, "c", c),
+        maxiter=arguments.maxiter(function, maxiter),
+        num_threads=arguments.num_threads(function, num_threads),
         chunks=normalized,
         dtype=np.int32,
         meta=np.empty((0, 0), dtype=np.int32),
@@ -163,8 +164,8 @@ def diffuse(
     *,
     boundary: Literal["fixed", "periodic"] = "fixed",
     steps: int = 1,
-    steps_per_exchange: int = 10,
-    num_threads: int | None = 1,
+    steps_per_exchange: int | None = None,
+    num_threads: int | None = arguments.DEFAULT_NUM_THREADS,
 ) -> da.Array:
     """``steps`` steps of the 2-D diffusion equation on a chunked grid, as a lazy Dask array.
 
@@ -191,11 +192,13 @@ def diffuse(
         As in :func:`cext.evolve`.
     steps : int, default 1
         Number of steps.
-    steps_per_exchange : int, default 10
+    steps_per_exchange : int, optional
         Steps between halo exchanges, which is also the halo depth. Capped at ``steps`` and at the grid's
-        shape; Dask merges chunks smaller than the depth.
+        shape; Dask merges chunks smaller than the depth. By default ``min(8, b // 16)`` (at least 1), where b is
+        the narrowest chunk along an axis that exchanges halos: the rule of
+        :func:`cext.mpi.default_steps_per_exchange`.
     num_threads : int or None, default 1
-        OpenMP threads per block; None uses the OpenMP default.
+        OpenMP threads per block; None uses the OpenMP default (see the module notes).
 
     Returns
     -------
@@ -204,6 +207,8 @@ def diffuse(
 
     Raises
     ------
+    TypeError
+        ``steps``, ``steps_per_exchange``, ``dt`` or ``D`` of the wrong type.
     ValueError
         A grid that is not 2-D, a negative ``steps``, ``steps_per_exchange`` below 1, or an unknown boundary.
 
@@ -221,26 +226,26 @@ def diffuse(
     >>> np.array_equal(lazy.compute(), cext.evolve(grid, np.empty_like(grid), 0.1, boundary="periodic", steps=3))
     True
     """
+    function = "diffuse()"
     array: da.Array = da.asarray(grid)
     if array.ndim != 2:
-        raise ValueError(f"diffuse(): 'grid' must be 2-dimensional, got shape {array.shape}")
-    if boundary not in ("fixed", "periodic"):
-        raise ValueError(f"diffuse(): 'boundary' must be 'fixed' or 'periodic', got {boundary!r}")
-    steps = operator.index(steps)
-    steps_per_exchange = operator.index(steps_per_exchange)
-    if steps < 0:
-        raise ValueError(f"diffuse(): 'steps' must be non-negative, got {steps}")
-    if steps_per_exchange < 1:
-        raise ValueError(f"diffuse(): 'steps_per_exchange' must be at least 1, got {steps_per_exchange}")
+        raise ValueError(f"{function}: 'grid' must be 2-dimensional, got shape {array.shape}")
+    boundary = arguments.boundary(function, boundary)
+    steps = arguments.steps(function, steps)
+    steps_per_exchange = arguments.steps_per_exchange(function, steps_per_exchange)
+    block = {"dt": arguments.real(function, "dt", dt), "D": arguments.real(function, "D", D),
+             "num_threads": arguments.num_threads(function, num_threads)}
     if array.dtype != np.float64:
         array = array.astype(np.float64)
     if steps == 0 or array.size == 0:
         return array
-    block = {"dt": float(dt), "D": float(D), "num_threads": num_threads}
     if array.numblocks == (1, 1):  # one block: no neighbours, the kernel applies the real boundary itself
         array = da.map_blocks(_evolve_block, array, edges=boundary, steps=steps, token="evolve", dtype=np.float64,
                               **block)
         return array
+    if steps_per_exchange is None:
+        exchanging = [axis for axis in (0, 1) if boundary == "periodic" or array.numblocks[axis] > 1]
+        steps_per_exchange = arguments.default_steps_per_exchange(min(min(array.chunks[axis]) for axis in exchanging))
     depth_limit = min(array.shape)  # a periodic halo cannot be deeper than the grid it wraps
     remaining = steps
     while remaining > 0:

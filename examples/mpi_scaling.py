@@ -82,13 +82,12 @@ def measure_mpi(repeat: int) -> None:
             results["diffuse"][f"{size} {k}"] = seconds / STEPS
         if comm.size > 1:  # the halo exchanges alone, for the model
             for k in KS:
-                halo = cext.mpi._Halo(dec, k)
+                halo = dec.halo(k)
                 count = 50
-                seconds = best_time(partial(exchanges, halo, dec.comm, count), repeat, comm.Barrier)
+                seconds = best_time(partial(exchanges, halo, count), repeat, comm.Barrier)
                 results.setdefault("exchange", {})[f"{size} {k}"] = {
-                    "seconds": seconds / count,
-                    "bytes": 8 * sum(int(np.prod([s.stop - s.start for s in cells])) for *_, cells in halo.transfers),
-                    "messages": len(halo.transfers)}
+                    "seconds": seconds / count, "bytes": halo.nbytes, "messages": halo.messages}
+        dec.free()
     results["julia"] = best_time(lambda: cext.mpi.julia_image(comm, JULIA[0], JULIA[0], num_threads=1), repeat,
                                  comm.Barrier)
     if comm.size == 2:
@@ -97,10 +96,9 @@ def measure_mpi(repeat: int) -> None:
         print(json.dumps(results))
 
 
-def exchanges(halo: Any, comm: Any, count: int) -> None:
-    extended = np.zeros(halo.shape)
+def exchanges(halo: Any, count: int) -> None:
     for _ in range(count):
-        halo.exchange(comm, extended)
+        halo.exchange(halo.buffers[0])
 
 
 def round_trips(comm: Any, data: np.ndarray[Any, Any], rounds: int) -> None:

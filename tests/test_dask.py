@@ -129,7 +129,7 @@ def test_diffuse_exchanges_halos_every_steps_per_exchange_steps():
         ({"steps": -1}, ValueError, r"'steps' must be non-negative, got -1"),
         ({"steps_per_exchange": 0}, ValueError, r"'steps_per_exchange' must be at least 1, got 0"),
         ({"boundary": "reflect"}, ValueError, r"'boundary' must be 'fixed' or 'periodic', got 'reflect'"),
-        ({"steps": 1.5}, TypeError, r"integer"),
+        ({"steps": 1.5}, TypeError, r"diffuse\(\): 'steps' must be an int, got float"),
     ],
 )
 def test_diffuse_rejects_bad_arguments(kwargs, error, match):

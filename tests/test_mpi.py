@@ -381,7 +381,8 @@ import cext, cext.mpi
 
 # In the order a reader meets them, sharing names (dec, block) as a reader's session would.
 names = ["cext.mpi", "Decomposition", "Decomposition.slices_of", "Decomposition.shape_of", "Decomposition.scatter",
-         "Decomposition.gather", "default_steps_per_exchange", "diffuse", "julia_image"]
+         "Decomposition.gather", "Decomposition.halo", "Halo", "Decomposition.free", "default_steps_per_exchange",
+         "diffuse", "julia_image"]
 globs = {"np": np, "cext": cext, "MPI": MPI}
 failures = tries = 0
 report = []
@@ -442,11 +443,11 @@ def test_signatures(tmp_path):
                                            ["boundary", keyword, "'fixed'"], ["dims", keyword, "None"]]
     assert signatures["diffuse"] == [["dec", positional, empty], ["block", positional, empty],
                                      ["dt", positional, empty], ["D", positional, "1.0"], ["steps", keyword, "1"],
-                                     ["steps_per_exchange", keyword, "None"], ["num_threads", keyword, "None"]]
+                                     ["steps_per_exchange", keyword, "None"], ["num_threads", keyword, "1"]]
     assert signatures["julia_image"] == [
         ["comm", positional, empty], ["width", positional, empty], ["height", positional, empty],
         ["c", keyword, "(-0.62772-0.42193j)"], ["maxiter", keyword, "300"], ["x_range", keyword, "(-1.8, 1.8)"],
-        ["y_range", keyword, "(-1.8, 1.8)"], ["dims", keyword, "None"], ["num_threads", keyword, "None"]]
+        ["y_range", keyword, "(-1.8, 1.8)"], ["dims", keyword, "None"], ["num_threads", keyword, "1"]]
 
 
 # -- the examples ------------------------------------------------------------------------------------------------

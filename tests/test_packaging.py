@@ -18,6 +18,9 @@ import cext
 
 PACKAGE = Path(cext.__file__).resolve().parent
 SOURCE_TREE = Path(__file__).resolve().parent.parent
+# cext.mpi is a package of its own: the wheel has it only if pyproject.toml lists it.
+MPI_MODULES = [f"cext/mpi/{name}.py" for name in ("__init__", "agreement", "decomposition", "halo", "diffusion",
+                                                  "julia")]
 IN_SOURCE_TREE = (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "include").is_dir()
 
 
@@ -34,7 +37,8 @@ def installed_metadata():
 
 
 def test_package_files_sit_next_to_the_module():
-    for name in ("__init__.py", "_config.py", "dask.py", "_core.pyi", "py.typed"):
+    for name in ("__init__.py", "_config.py", "_arguments.py", "dask.py", "mpi/__init__.py", "mpi/halo.py",
+                 "_core.pyi", "py.typed"):
         assert (PACKAGE / name).is_file(), name
 
 
@@ -108,7 +112,8 @@ def test_sdist_holds_everything_needed_to_build_and_test():
     with tarfile.open(os.environ["CEXT_SDIST"]) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     required = {"pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "cext/__init__.py",
-                "cext/_config.py", "cext/dask.py", "cext/_core.pyi", "cext/py.typed", "cext/_core.cpp",
+                "cext/_config.py", "cext/_arguments.py", "cext/dask.py", *MPI_MODULES, "cext/_core.pyi",
+                "cext/py.typed", "cext/_core.cpp",
                 "cext/dispatch.cpp", "cext/isa_baseline.cpp", "cext/isa_avx2.cpp", "cext/isa_avx512.cpp",
                 "include/cext/kernels.hpp", "tests/conftest.py", "tests/reference.py", "examples/julia.py",
                 "examples/dask_julia.py"}
@@ -123,7 +128,8 @@ def test_sdist_holds_everything_needed_to_build_and_test():
 def test_wheel_holds_the_module_stubs_and_license_but_no_sources():
     with zipfile.ZipFile(os.environ["CEXT_WHEEL"]) as wheel:
         names = set(wheel.namelist())
-    assert {"cext/__init__.py", "cext/_config.py", "cext/dask.py", "cext/_core.pyi", "cext/py.typed"} <= names
+    assert {"cext/__init__.py", "cext/_config.py", "cext/_arguments.py", "cext/dask.py", *MPI_MODULES,
+            "cext/_core.pyi", "cext/py.typed"} <= names
     assert [name for name in names if name.startswith("cext/_core.") and name.endswith((".so", ".pyd"))]
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert not [name for name in names if name.endswith((".cpp", ".hpp")) or name.startswith("tests/")]
