@@ -7,22 +7,23 @@ The measured numbers come from examples/mpi_scaling.py. For a block of bx x by c
 one rank's time per step is::
 
     compute   c(k) * (bx + 2k) * (by + 2k)           every cell of block and halo, every step
-  + exchange (a + 8 * latency + B(k) / bandwidth + B(k) / beta) / k     once per k steps
+  + exchange (a + 4 * latency + B(k) / bandwidth + B(k) / beta) / k     once per k steps
 
 * c(k): seconds per cell and step of one cext.evolve(steps=k) call on one core, measured for a block that fits
   in this CPU's L3 cache and one that does not (the nearer in size is used). The halo is computed too: k steps
   on (bx + 2k)(by + 2k) cells, the redundant work that grows with k.
 * a, beta: a halo exchange between two ranks of this machine, fitted as a + B / beta over the measured exchanges
-  (eight messages, packing and unpacking included): a is the fixed software cost of one exchange (Python,
-  mpi4py, eight Isend/Irecv pairs over shared memory), beta the rate of copying halo bytes.
-* B(k) = 8 bytes * (2k * bx + 2k * by + 4k^2): the halo sent by one rank to its eight neighbours.
+  (four messages of persistent requests: the rows, then the columns carrying the corners): a is the fixed
+  software cost of one exchange (Python, mpi4py, two Startall/Waitall rounds over shared memory), beta the rate
+  of copying halo bytes.
+* B(k) = 8 bytes * (2k * bx + 2k * by + 4k^2): the halo one rank receives, corners included.
 * latency and bandwidth: the network between nodes, by default InfiniBand HDR (about 1.5 µs MPI latency and
-  25 GB/s, 200 Gb/s, per link), paid by each of the eight messages in turn.
+  25 GB/s, 200 Gb/s, per link), paid by each of the four messages in turn.
 
 Parallel efficiency is the time one process would take per step on the whole grid (the best measured c(k) on
 the large block times N^2 cells), divided by (ranks x time per step).
 
-What it ignores: messages between ranks of the same node (cheaper than the network), the eight messages
+What it ignores: messages between ranks of the same node (cheaper than the network), the four messages
 overlapping each other (they would, partly), network contention and topology, the memory bandwidth that ranks on
 one node share (c(k) is measured with one busy core, which flatters a full node), load imbalance (none when the
 ranks divide the grid evenly), operating-system noise, and start-up. Before predicting, the script checks the
@@ -68,7 +69,7 @@ def step_time(data: dict[str, Any], block: tuple[float, float], k: int, latency:
     bx, by = block
     compute = cell_cost(data["compute"], bx * by, k) * (bx + 2 * k) * (by + 2 * k)
     halo_bytes = 8 * (2 * k * bx + 2 * k * by + 4 * k * k)
-    exchange = (a + 8 * latency + halo_bytes / bandwidth + halo_bytes / beta) / k
+    exchange = (a + 4 * latency + halo_bytes / bandwidth + halo_bytes / beta) / k
     return compute + exchange, compute, exchange
 
 
@@ -89,7 +90,7 @@ def main() -> None:
     print(f"Measured on {data['cpu']}:")
     print(f"  halo message between two ranks: {pingpong['8'] * 1e6:.2f} µs for 8 B, "
           f"{int(largest) / pingpong[largest] / 1e9:.2f} GB/s for {int(largest) / 2**20:.0f} MiB")
-    print(f"  halo exchange (8 messages, packing included): a = {a * 1e6:.0f} µs + bytes / {beta / 1e9:.2f} GB/s")
+    print(f"  halo exchange (4 messages): a = {a * 1e6:.0f} µs + bytes / {beta / 1e9:.2f} GB/s")
     print("  evolve(steps=k), one core, ns per cell and step: " + "; ".join(
         f"{name}: " + ", ".join(f"k={k} {c * 1e9:.3f}" for k, c in rates.items())
         for name, rates in data["compute"].items()))
