@@ -162,17 +162,21 @@ def test_a_byte_count_is_taken_as_written(text, expected):
 
 
 @pytest.mark.parametrize("text", BYTES_REJECTED)
-def test_a_malformed_byte_count_is_rejected_with_a_warning(text):
-    info, config, stderr = import_with(CEXT_STREAM_BYTES=text, CEXT_TILE_BYTES=text)
+@pytest.mark.parametrize(("variable", "key", "field"), BYTE_VARIABLES, ids=["stream", "tile"])
+def test_a_malformed_byte_count_is_rejected_with_a_warning(variable, key, field, text):
+    # One variable at a time, so that a report of the other's rejection is caught too.
+    info, config, stderr = import_with(**{variable: text})
     machine = machine_tuning()
-    sources = {"stream": "3/4 of the last-level cache", "tile": "3/4 of the L2 cache"}
-    for variable, key, field in BYTE_VARIABLES:
-        # The machine's value, not the number the text starts with.
-        assert info[field] == machine[field] and config[field] == machine[field], (variable, info)
-        assert info[f"{key}_source"] == sources[key] and info[f"{key}_rejected"] == text
-        assert config[f"{field}_from"] == f"{sources[key]} ({variable}={text!r} rejected)"
-        assert (f"RuntimeWarning: {variable}={text!r} is not a whole number of bytes from 1 to 2**63 - 1; "
-                f"using {sources[key]} ({machine[field]} bytes)") in stderr, stderr
+    source = {"stream": "3/4 of the last-level cache", "tile": "3/4 of the L2 cache"}[key]
+    # The machine's value, not the number the text starts with.
+    assert info[field] == machine[field] and config[field] == machine[field], info
+    assert info[f"{key}_source"] == source and info[f"{key}_rejected"] == text
+    assert config[f"{field}_from"] == f"{source} ({variable}={text!r} rejected)"
+    assert (f"RuntimeWarning: {variable}={text!r} is not a whole number of bytes from 1 to 2**63 - 1; "
+            f"using {source} ({machine[field]} bytes)") in stderr, stderr
+    assert stderr.count("RuntimeWarning") == 1, stderr
+    other = "tile" if key == "stream" else "stream"
+    assert info[f"{other}_rejected"] is None and info["keep_scratch_rejected"] is None
 
 
 def test_an_empty_variable_counts_as_unset():
