@@ -3,7 +3,8 @@
 #   1. the C++ kernel tests (tests/cpp), no Python involved: GCC and clang natively (every SIMD table this CPU
 #      runs), and GCC for aarch64 under qemu-user, bit-identical to the same contraction-proof references;
 #   2. a negative control: the aarch64 build *without* -ffp-contract=off must fail those tests (GCC fuses
-#      multiply-adds there by default), so a build that lost the flag cannot pass silently;
+#      multiply-adds there by default), so a build that lost the flag cannot pass silently; and the module's
+#      import-time contraction check must refuse such a build (clang natively, GCC for aarch64);
 #   3. the extension built with clang + LLVM's OpenMP runtime, and the whole Python suite against it.
 # Run from anywhere inside an activated virtualenv with the test extras (as .ci/run does). As root it installs
 # the Debian toolchains it needs (apt-get update first).
@@ -40,6 +41,18 @@ if python "$repo/tests/cpp/build.py" --cxx aarch64-linux-gnu-g++ --contract \
     exit 1
 fi
 echo "failed as it must: $(tail -1 "$work/contract.log")"
+
+# The suite runs the same check with the default compiler (tests/test_self_check.py); here the other two.
+step "the import-time contraction check refuses a fused build: clang natively, GCC for aarch64 under qemu"
+status=0
+python "$repo/tests/cpp/build.py" --self-check --contract --cxx clang++ | grep -v '^clang++ ' || status=$?
+if [ "$status" -eq 77 ]; then
+    echo "skipped natively: this CPU or clang cannot make a fused build"
+elif [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
+python "$repo/tests/cpp/build.py" --self-check --contract --cxx aarch64-linux-gnu-g++ \
+    --runner "qemu-aarch64 -L /usr/aarch64-linux-gnu" | grep -v '^aarch64-linux-gnu-g++ '
 
 step "the extension built with clang and libomp, whole suite"
 git clone --quiet "$repo" "$work/clang"

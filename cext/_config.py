@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -47,6 +48,7 @@ def _openmp_runtimes() -> list[dict[str, Any]] | str:
 
 def _config() -> dict[str, Any]:
     info = _core._build_info()
+    tuning = info["diffusion_tuning"]
     compiler_name, _, compiler_version = info["compiler"].partition(" ")
     openmp: dict[str, Any] = {"enabled": info["openmp"]}
     if info["openmp"]:
@@ -66,17 +68,24 @@ def _config() -> dict[str, Any]:
         "Caches": {"l1d_bytes": info["caches"]["l1d"], "l2_bytes": info["caches"]["l2"],
                    "l3_bytes": info["caches"]["l3"], "source": info["caches"]["source"]},
         "Diffusion": {
-            "stream_bytes": info["diffusion_tuning"]["stream_bytes"],
-            "stream_bytes_from": info["diffusion_tuning"]["stream_source"],
-            "tile_bytes": info["diffusion_tuning"]["tile_bytes"],
-            "tile_bytes_from": info["diffusion_tuning"]["tile_source"],
-            "keep_scratch": info["diffusion_tuning"]["keep_scratch"],
-            "keep_scratch_from": info["diffusion_tuning"]["keep_scratch_source"],
+            "stream_bytes": tuning["stream_bytes"],
+            "stream_bytes_from": _source(tuning, "stream", "CEXT_STREAM_BYTES"),
+            "tile_bytes": tuning["tile_bytes"],
+            "tile_bytes_from": _source(tuning, "tile", "CEXT_TILE_BYTES"),
+            "keep_scratch": tuning["keep_scratch"],
+            "keep_scratch_from": _source(tuning, "keep_scratch", "CEXT_KEEP_SCRATCH"),
         },
         "Environment": {name: os.environ[name] for name in _ENVIRONMENT if name in os.environ},
         "Python Information": {"path": sys.executable, "version": sys.version.split()[0],
                                "numpy": np.__version__},
     }
+
+
+def _source(tuning: Mapping[str, Any], key: str, variable: str) -> str:
+    """Where a decision came from, and the environment's value if it was malformed and ignored (import warned)."""
+    source: str = tuning[f"{key}_source"]
+    rejected = tuning[f"{key}_rejected"]
+    return source if rejected is None else f"{source} ({variable}={rejected!r} rejected)"
 
 
 def _package_version() -> str:

@@ -391,6 +391,11 @@ PyDoc_STRVAR(build_info_doc,
              "version and default thread count, the compiler, and the work (cells times\n"
              "steps, points times maxiter) from which a call releases the GIL.");
 
+// A tuning variable's rejected value as os.environ would show it (undecodable bytes escaped), or None.
+Ref rejected_value(const std::string& value) {
+    return value.empty() ? Ref::new_ref(Py_None) : Ref::steal(PyUnicode_DecodeFSDefault(value.c_str()));
+}
+
 PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     // Lowest first, so that the last supported path is the best one.
     Ref compiled = Ref::steal(PyList_New(0));
@@ -415,14 +420,20 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     Ref cache_info = Ref::steal(Py_BuildValue("{s:n, s:n, s:n, s:s}", "l1d", static_cast<Py_ssize_t>(caches.l1d), "l2",
                                               static_cast<Py_ssize_t>(caches.l2), "l3",
                                               static_cast<Py_ssize_t>(caches.l3), "source", caches.source));
-    Ref tuning_info = Ref::steal(
-        Py_BuildValue("{s:n, s:s, s:n, s:s, s:O, s:s}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes),
-                      "stream_source", tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache",
-                      "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes), "tile_source",
-                      tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "keep_scratch",
-                      tuning.keep_scratch ? Py_True : Py_False, "keep_scratch_source",
-                      tuning.keep_from_env ? "CEXT_KEEP_SCRATCH" : "default"));
-    if (!cache_info || !tuning_info) {
+    Ref stream_rejected = rejected_value(tuning.stream_rejected);
+    Ref tile_rejected = rejected_value(tuning.tile_rejected);
+    Ref keep_rejected = rejected_value(tuning.keep_rejected);
+    if (!cache_info || !stream_rejected || !tile_rejected || !keep_rejected) {
+        return nullptr;
+    }
+    Ref tuning_info = Ref::steal(Py_BuildValue(
+        "{s:n, s:s, s:O, s:n, s:s, s:O, s:O, s:s, s:O}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes),
+        "stream_source", tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache",
+        "stream_rejected", stream_rejected.get(), "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes),
+        "tile_source", tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "tile_rejected",
+        tile_rejected.get(), "keep_scratch", tuning.keep_scratch ? Py_True : Py_False, "keep_scratch_source",
+        tuning.keep_from_env ? "CEXT_KEEP_SCRATCH" : "default", "keep_scratch_rejected", keep_rejected.get()));
+    if (!tuning_info) {
         return nullptr;
     }
 #ifdef _OPENMP
@@ -502,6 +513,35 @@ PyMethodDef methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
+// The tuning variables are read here, once, so that a malformed one is reported when the user can still see
+// why: the machine's value is used instead, and cext.show_config() names the value it rejected.
+int warn_about_rejected_tuning() {
+    const cext::DiffusionTuning& tuning = cext::diffusion_tuning();
+    const std::string stream = "3/4 of the last-level cache (" + std::to_string(tuning.stream_bytes) + " bytes)";
+    const std::string tile = "3/4 of the L2 cache (" + std::to_string(tuning.tile_bytes) + " bytes)";
+    const struct {
+        const char* name;
+        const std::string& value;
+        const char* expected;
+        const char* instead;
+    } variables[] = {
+        {"CEXT_STREAM_BYTES", tuning.stream_rejected, "a whole number of bytes from 1 to 2**63 - 1", stream.c_str()},
+        {"CEXT_TILE_BYTES", tuning.tile_rejected, "a whole number of bytes from 1 to 2**63 - 1", tile.c_str()},
+        {"CEXT_KEEP_SCRATCH", tuning.keep_rejected, "0 or 1", "the default: keep the scratch grid"},
+    };
+    for (const auto& variable : variables) {
+        if (variable.value.empty()) {
+            continue;
+        }
+        Ref value = rejected_value(variable.value);
+        if (!value || PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "%s=%R is not %s; using %s", variable.name, value.get(),
+                                       variable.expected, variable.instead) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int exec_module(PyObject* module) {
     if (PyArray_ImportNumPyAPI() < 0) {
         return -1;
@@ -527,11 +567,11 @@ int exec_module(PyObject* module) {
     }
     // The best kernels this CPU supports, or the lower path CEXT_SIMD names.
     const cext::dispatch::Selection chosen = cext::dispatch::select_from_environment();
-    if (chosen.problem != nullptr) {
-        return PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "CEXT_SIMD=%s is %s; using '%s'", chosen.requested,
-                                chosen.problem, chosen.table->name);
+    if (chosen.problem != nullptr && PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "CEXT_SIMD=%s is %s; using '%s'",
+                                                      chosen.requested, chosen.problem, chosen.table->name) < 0) {
+        return -1;
     }
-    return 0;
+    return warn_about_rejected_tuning();
 }
 
 // Teardown: the scratch grid kept between multi-step calls goes with the module.

@@ -18,10 +18,13 @@ class _Caches(TypedDict):
 class _DiffusionTuning(TypedDict):
     stream_bytes: int
     stream_source: str
+    stream_rejected: str | None
     tile_bytes: int
     tile_source: str
+    tile_rejected: str | None
     keep_scratch: bool
     keep_scratch_source: str
+    keep_scratch_rejected: str | None
 
 class _BuildInfo(TypedDict):
     simd: str

@@ -1,7 +1,6 @@
 // Cache sizes as the machine reports them, and the diffusion kernel's decisions (see include/cext/tuning.hpp).
 #include "cext/tuning.hpp"
 
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -136,16 +135,30 @@ CacheSizes detect_caches() {
     return kAssumedCaches;
 }
 
-// A positive byte count from the environment, or 0 when unset or malformed.
-std::size_t bytes_from_env(const char* name) {
+// Reads a byte count from the environment into `bytes`: decimal digits only, from 1 to kMaxTuningBytes. Anything
+// else ("64M", "-1", " 64", "1e6", a number too large) is copied into `rejected` instead of being read as far as
+// it makes sense: strtoull would take "64M" for 64 bytes and "-1" for the largest number there is. Unset or empty
+// leaves both alone.
+void bytes_from_env(const char* name, std::size_t& bytes, bool& from_env, std::string& rejected) {
     const char* text = std::getenv(name);
     if (text == nullptr || *text == '\0') {
-        return 0;
+        return;
     }
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long value = std::strtoull(text, &end, 10);
-    return errno == 0 && *end == '\0' && value > 0 ? static_cast<std::size_t>(value) : 0;
+    unsigned long long value = 0;
+    for (const char* digit = text; *digit != '\0'; ++digit) {
+        const unsigned d = static_cast<unsigned>(*digit - '0');
+        if (*digit < '0' || *digit > '9' || value > (kMaxTuningBytes - d) / 10) {
+            rejected = text;
+            return;
+        }
+        value = value * 10 + d;
+    }
+    if (value == 0) {
+        rejected = text;
+        return;
+    }
+    bytes = static_cast<std::size_t>(value);
+    from_env = true;
 }
 
 DiffusionTuning decide_tuning(const CacheSizes& caches) {
@@ -159,18 +172,17 @@ DiffusionTuning decide_tuning(const CacheSizes& caches) {
     // Temporal blocking keeps a thread's two tile buffers in its L2, with a quarter left for the rows of the
     // grid streaming through and the stack.
     tuning.tile_bytes = caches.l2 / 4 * 3;
-    if (const std::size_t bytes = bytes_from_env("CEXT_STREAM_BYTES")) {
-        tuning.stream_bytes = bytes;
-        tuning.stream_from_env = true;
-    }
-    if (const std::size_t bytes = bytes_from_env("CEXT_TILE_BYTES")) {
-        tuning.tile_bytes = bytes;
-        tuning.tile_from_env = true;
-    }
+    bytes_from_env("CEXT_STREAM_BYTES", tuning.stream_bytes, tuning.stream_from_env, tuning.stream_rejected);
+    bytes_from_env("CEXT_TILE_BYTES", tuning.tile_bytes, tuning.tile_from_env, tuning.tile_rejected);
+    // Exactly "0" or "1": "no", "false" or "off" would otherwise keep the scratch grid, the opposite of what they say.
     tuning.keep_scratch = true;
     if (const char* keep = std::getenv("CEXT_KEEP_SCRATCH"); keep != nullptr && *keep != '\0') {
-        tuning.keep_scratch = std::strcmp(keep, "0") != 0;
-        tuning.keep_from_env = true;
+        if (std::strcmp(keep, "0") == 0 || std::strcmp(keep, "1") == 0) {
+            tuning.keep_scratch = keep[0] == '1';
+            tuning.keep_from_env = true;
+        } else {
+            tuning.keep_rejected = keep;
+        }
     }
     return tuning;
 }

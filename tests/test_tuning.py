@@ -5,6 +5,7 @@ reference steps, on every SIMD path.
 """
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -53,9 +54,10 @@ def test_environment_overrides_each_decision():
     code = "import cext, json; print(json.dumps(cext._core._build_info()['diffusion_tuning']))"
     tuning = json.loads(run_python(code, CEXT_STREAM_BYTES="4096", CEXT_TILE_BYTES="65536",
                                    CEXT_KEEP_SCRATCH="0").stdout)
-    assert tuning == {"stream_bytes": 4096, "stream_source": "CEXT_STREAM_BYTES", "tile_bytes": 65536,
-                      "tile_source": "CEXT_TILE_BYTES", "keep_scratch": False,
-                      "keep_scratch_source": "CEXT_KEEP_SCRATCH"}
+    assert tuning == {"stream_bytes": 4096, "stream_source": "CEXT_STREAM_BYTES", "stream_rejected": None,
+                      "tile_bytes": 65536, "tile_source": "CEXT_TILE_BYTES", "tile_rejected": None,
+                      "keep_scratch": False, "keep_scratch_source": "CEXT_KEEP_SCRATCH",
+                      "keep_scratch_rejected": None}
 
 
 # Grids that land on either side of each threshold in a child process: streaming every grid (1 byte) or none
@@ -119,3 +121,96 @@ def test_the_scratch_grid_is_kept_for_the_next_call_unless_told_not_to():
     # Both calls fault in their tile buffers alike; a fresh 72 MiB scratch adds at least 36 faults (2 MiB pages;
     # 18432 with 4 KiB pages). Half of that leaves room for noise.
     assert freed - kept >= 18, (kept, freed)
+
+
+# The tuning variables are read once, at import, so each value is tried in a child process. A malformed value is
+# never read as far as it makes sense ("64M" as 64 bytes, "-1" as 2**64 - 1): it is ignored with a RuntimeWarning
+# naming the variable and the value, and show_config() reports the machine's value and the rejected one.
+REPORT = """
+import cext, json
+print(json.dumps([cext._core._build_info()["diffusion_tuning"], cext.show_config(mode="dicts")["Diffusion"]]))
+"""
+
+BYTES_ACCEPTED = [("1", 1), ("4096", 4096), ("0004096", 4096), (str(2**63 - 1), 2**63 - 1)]
+BYTES_REJECTED = ["64M", "4096 ", " 4096", "-1", "+4096", "0", "00", "99999999999999999999999", str(2**63),
+                  str(2**64 - 1), str(2**64 + 4096), "1e6", "0x1000", "4096.0", "4_096", "lots", "-"]
+BYTE_VARIABLES = [("CEXT_STREAM_BYTES", "stream", "stream_bytes"), ("CEXT_TILE_BYTES", "tile", "tile_bytes")]
+
+
+def import_with(**environment):
+    """The tuning cext reports in a child started with `environment`, from _build_info() and show_config(), and
+    the child's standard error (where import-time warnings go)."""
+    result = run_python(REPORT, **environment)
+    info, config = json.loads(result.stdout)
+    return info, config, result.stderr
+
+
+def machine_tuning():
+    """What the machine's caches decide, computed here from the sizes _build_info() reports."""
+    caches = cext._core._build_info()["caches"]
+    return {"stream_bytes": (caches["l3"] or caches["l2"]) // 4 * 3, "tile_bytes": caches["l2"] // 4 * 3}
+
+
+@pytest.mark.parametrize(("text", "expected"), BYTES_ACCEPTED, ids=[text for text, _ in BYTES_ACCEPTED])
+def test_a_byte_count_is_taken_as_written(text, expected):
+    info, config, stderr = import_with(CEXT_STREAM_BYTES=text, CEXT_TILE_BYTES=text)
+    for variable, key, field in BYTE_VARIABLES:
+        assert info[field] == expected and config[field] == expected, variable
+        assert info[f"{key}_source"] == variable and info[f"{key}_rejected"] is None
+        assert config[f"{field}_from"] == variable
+    assert "RuntimeWarning" not in stderr, stderr
+
+
+@pytest.mark.parametrize("text", BYTES_REJECTED)
+@pytest.mark.parametrize(("variable", "key", "field"), BYTE_VARIABLES, ids=["stream", "tile"])
+def test_a_malformed_byte_count_is_rejected_with_a_warning(variable, key, field, text):
+    # One variable at a time, so that a report of the other's rejection is caught too.
+    info, config, stderr = import_with(**{variable: text})
+    machine = machine_tuning()
+    source = {"stream": "3/4 of the last-level cache", "tile": "3/4 of the L2 cache"}[key]
+    # The machine's value, not the number the text starts with.
+    assert info[field] == machine[field] and config[field] == machine[field], info
+    assert info[f"{key}_source"] == source and info[f"{key}_rejected"] == text
+    assert config[f"{field}_from"] == f"{source} ({variable}={text!r} rejected)"
+    assert (f"RuntimeWarning: {variable}={text!r} is not a whole number of bytes from 1 to 2**63 - 1; "
+            f"using {source} ({machine[field]} bytes)") in stderr, stderr
+    assert stderr.count("RuntimeWarning") == 1, stderr
+    other = "tile" if key == "stream" else "stream"
+    assert info[f"{other}_rejected"] is None and info["keep_scratch_rejected"] is None
+
+
+def test_an_empty_variable_counts_as_unset():
+    # As for CEXT_SIMD: `CEXT_TILE_BYTES= python ...` is how a shell unsets a variable for one command.
+    info, config, stderr = import_with(CEXT_STREAM_BYTES="", CEXT_TILE_BYTES="", CEXT_KEEP_SCRATCH="")
+    assert {field: info[field] for field in ("stream_bytes", "tile_bytes")} == machine_tuning()
+    assert (info["stream_rejected"], info["tile_rejected"], info["keep_scratch_rejected"]) == (None, None, None)
+    assert info["keep_scratch"] is True and info["keep_scratch_source"] == "default"
+    assert config["keep_scratch_from"] == "default"
+    assert "RuntimeWarning" not in stderr, stderr
+
+
+@pytest.mark.parametrize(("text", "keep"), [("0", False), ("1", True)])
+def test_keep_scratch_takes_zero_or_one(text, keep):
+    info, config, stderr = import_with(CEXT_KEEP_SCRATCH=text)
+    assert info["keep_scratch"] is keep and config["keep_scratch"] is keep
+    assert info["keep_scratch_source"] == config["keep_scratch_from"] == "CEXT_KEEP_SCRATCH"
+    assert info["keep_scratch_rejected"] is None
+    assert "RuntimeWarning" not in stderr, stderr
+
+
+@pytest.mark.parametrize("text", ["no", "false", "off", "00", "-0", " 0", "0 ", "2", "yes", "01"])
+def test_keep_scratch_rejects_anything_else_with_a_warning(text):
+    # "no", "false" and "off" would otherwise keep the scratch grid, the opposite of what they say.
+    info, config, stderr = import_with(CEXT_KEEP_SCRATCH=text)
+    assert info["keep_scratch"] is True and config["keep_scratch"] is True
+    assert info["keep_scratch_source"] == "default" and info["keep_scratch_rejected"] == text
+    assert config["keep_scratch_from"] == f"default (CEXT_KEEP_SCRATCH={text!r} rejected)"
+    assert (f"RuntimeWarning: CEXT_KEEP_SCRATCH={text!r} is not 0 or 1; using the default: keep the scratch grid"
+            in stderr), stderr
+
+
+def test_a_malformed_variable_fails_the_import_where_warnings_are_errors():
+    # The warning is a real warning: `-W error` (as test suites run) turns it into an ImportError-time failure.
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        run_python("import warnings; warnings.simplefilter('error'); import cext", CEXT_TILE_BYTES="1M")
+    assert "RuntimeWarning: CEXT_TILE_BYTES='1M' is not a whole number of bytes" in failure.value.stderr

@@ -7,7 +7,8 @@ the original by any test (it is then run but left out of the score); `debug_pyth
 debug build of CPython can see (total reference counts).
 
 The list covers the kernels on every SIMD path (the backends in simd.hpp are per path; escape_counts.hpp and
-diffusion.hpp are shared templates), the schedules and cancellation, the Python glue and the dispatch.
+diffusion.hpp are shared templates), the schedules and cancellation, the Python glue, the dispatch, the tuning
+variables read from the environment, the import-time contraction check and show_config()'s fields.
 """
 
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ CONVERT = "cext/py_convert.hpp"
 HANDLES = "cext/py_handles.hpp"
 CORE = "cext/_core.cpp"
 DISPATCH = "cext/dispatch.cpp"
+TUNING = "cext/tuning.cpp"
+SELF_CHECK = "cext/self_check.cpp"
+CONFIG = "cext/_config.py"
+TUNING_ENV = ("tests/test_tuning.py", "-k", "byte_count or keep_scratch or empty_variable or warnings_are_errors")
+SHOW_CONFIG = ("tests/test_show_config.py",)
+SELF_CHECK_TESTS = ("tests/test_self_check.py",)
 
 MUTANTS = [
     # -- escape counts: the shared kernel template (every SIMD path) -----------------------------------------------
@@ -245,4 +252,38 @@ MUTANTS = [
     Mutant(DISPATCH, "active_table.exchange(&table, std::memory_order_acq_rel);",
            "active_table.load(std::memory_order_acquire);",
            "_set_simd() reports the switch but never makes it (every per-path test runs the best path)", CZ + EV),
+    # -- tuning variables read from the environment ---------------------------------------------------------------
+    Mutant(TUNING, "if (*digit < '0' || *digit > '9' || value > (kMaxTuningBytes - d) / 10) {",
+           "if (*digit < '0' || *digit > '9') {\n            break;\n        }\n"
+           "        if (value > (kMaxTuningBytes - d) / 10) {",
+           "a byte count is read up to its first non-digit (CEXT_STREAM_BYTES=64M is 64 bytes)", TUNING_ENV),
+    Mutant(TUNING, "if (*digit < '0' || *digit > '9' || value > (kMaxTuningBytes - d) / 10) {",
+           "if (*digit < '0' || *digit > '9') {",
+           "a byte count too large for Py_ssize_t wraps around instead of being rejected", TUNING_ENV),
+    Mutant(TUNING, "    if (value == 0) {", "    if (false) {",
+           "a byte count of 0 is accepted (every grid streams; tiles of no bytes)", TUNING_ENV),
+    Mutant(TUNING, 'if (std::strcmp(keep, "0") == 0 || std::strcmp(keep, "1") == 0) {', "if (true) {",
+           "CEXT_KEEP_SCRATCH takes any value without a warning ('yes' frees the scratch grid)", TUNING_ENV),
+    Mutant(CORE, "        if (variable.value.empty()) {", "        if (true) {",
+           "a rejected tuning variable is ignored without a warning", TUNING_ENV),
+    Mutant(CORE, 'tile_rejected.get(), "keep_scratch"', 'stream_rejected.get(), "keep_scratch"',
+           "_build_info() reports CEXT_STREAM_BYTES's rejected value as CEXT_TILE_BYTES's", TUNING_ENV),
+    # -- the import-time contraction check -------------------------------------------------------------------------
+    Mutant(SELF_CHECK, "            return false;", "            return true;",
+           "the contraction check passes at the first difference it finds (a fused build imports)",
+           SELF_CHECK_TESTS),
+    Mutant(SELF_CHECK, "    volatile double change = D_dt * lap;", "    double change = D_dt * lap;",
+           "the check's reference may fuse its last multiply-add, just like a fused kernel", SELF_CHECK_TESTS),
+    Mutant(SELF_CHECK, "grid[i] = 1.0 / (i + 3) + 0.1 * (i % 7);", "grid[i] = 1.0;",
+           "the check probes a uniform grid, whose Laplacian is 0: fused and unfused steps agree", SELF_CHECK_TESTS),
+    # -- show_config() and _build_info() ---------------------------------------------------------------------------
+    Mutant(CORE, '"max_threads", max_threads, "num_procs", num_procs,',
+           '"max_threads", num_procs, "num_procs", num_procs,',
+           "_build_info() reports the processor count as the default thread count", SHOW_CONFIG),
+    Mutant(CONFIG, '"l3_bytes": info["caches"]["l3"]', '"l3_bytes": info["caches"]["l2"]',
+           "show_config() reports the L2 cache's size as the L3's", SHOW_CONFIG),
+    Mutant(CONFIG, 'openmp["processors"] = info["num_procs"] if', 'openmp["processors"] = info["max_threads"] if',
+           "show_config() reports the default thread count as the processor count", SHOW_CONFIG),
+    Mutant(CONFIG, '"stream_bytes": tuning["stream_bytes"],', '"stream_bytes": tuning["tile_bytes"],',
+           "show_config() reports the tile budget as the streaming threshold", SHOW_CONFIG),
 ]

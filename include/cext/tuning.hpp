@@ -5,10 +5,13 @@
 //     CEXT_STREAM_BYTES   grids at least this large are written with non-temporal stores
 //     CEXT_TILE_BYTES     per-thread budget for the two tile buffers of multi-step diffusion
 //     CEXT_KEEP_SCRATCH   0: free the scratch grid of multi-round diffusion after each call instead of keeping it
+// A value that does not say exactly one of these things (a unit, a sign, a space, a number too large) is rejected
+// and the machine's value kept: the module warns at import and show_config() reports the rejected value.
 // cext.show_config() prints the sizes, where they came from, and the decisions.
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace cext {
 
@@ -26,7 +29,13 @@ struct DiffusionTuning {
     bool stream_from_env;      // true where the environment overrode the decision
     bool tile_from_env;
     bool keep_from_env;
+    std::string stream_rejected;  // a malformed value of the variable, ignored; empty when none was
+    std::string tile_rejected;
+    std::string keep_rejected;
 };
+
+// The largest byte count the environment may set: sizes are handed to Python as Py_ssize_t.
+constexpr unsigned long long kMaxTuningBytes = 0x7FFFFFFFFFFFFFFFull;
 
 // Read once; safe to call from any thread.
 const CacheSizes& cache_sizes() noexcept;

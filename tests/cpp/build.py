@@ -4,6 +4,8 @@
     python tests/cpp/build.py --cxx clang++
     python tests/cpp/build.py --cxx aarch64-linux-gnu-g++ --runner "qemu-aarch64 -L /usr/aarch64-linux-gnu"
     python tests/cpp/build.py --contract           # without -ffp-contract=off: must FAIL where the CPU fuses
+    python tests/cpp/build.py --self-check         # the import-time contraction check accepts this build...
+    python tests/cpp/build.py --self-check --contract   # ...and refuses a fused one (exit 77: cannot fuse here)
 
 The kernel sources and per-instruction-set flags are read from setup.py, so the test binary is built from
 exactly what the extension is built from. x86-64 targets get the AVX2 and AVX-512 tables too; other targets the
@@ -42,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-openmp", action="store_true", help="build without OpenMP (serial kernels)")
     parser.add_argument("--contract", action="store_true",
                         help="build with -ffp-contract=fast instead of off, to show the tests catch fused arithmetic")
+    parser.add_argument("--self-check", action="store_true",
+                        help="build tests/cpp/test_self_check.cpp instead: with --contract, the import-time check "
+                             "must refuse every table (exit status 77 where no fused build can be made)")
     parser.add_argument("--output", help="where to write the binary (default: a temporary directory)")
     options = parser.parse_args(argv)
 
@@ -55,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         flags += ["-mfma"]  # aarch64 has fused multiply-add in its baseline; x86-64 needs it enabled
     with tempfile.TemporaryDirectory() as tmp:
         objects = []
-        units = [(source, []) for source in kernel_sources + ["tests/cpp/test_kernels.cpp"]]
+        test = "tests/cpp/test_self_check.cpp" if options.self_check else "tests/cpp/test_kernels.cpp"
+        units = [(source, []) for source in kernel_sources + [test]]
         if x86_64:
             units += [(source, isa_flags) for source, _macro, isa_flags in isa_sources]
             flags += [f"-D{macro}=1" for _source, macro, _flags in isa_sources]
@@ -65,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             print(" ".join(shlex.quote(part) for part in command), flush=True)
             subprocess.run(command, check=True)
             objects.append(obj)
-        binary = options.output or str(Path(tmp) / "test_kernels")
+        binary = options.output or str(Path(tmp) / Path(test).stem)
         link = [options.cxx, *objects, "-o", binary] + ([] if options.no_openmp else ["-fopenmp"])
         subprocess.run(link, check=True)
         print(f"running {binary} ({target.strip()})", flush=True)
-        return subprocess.run([*shlex.split(options.runner), binary]).returncode
+        arguments = ["--contract"] if options.self_check and options.contract else []
+        return subprocess.run([*shlex.split(options.runner), binary, *arguments]).returncode
 
 
 if __name__ == "__main__":
