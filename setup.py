@@ -40,8 +40,8 @@ IS_X86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"
 
 # Per instruction set: (source, macro announcing it, flags for GCC/Clang, flags for MSVC).
 ISA_SOURCES = [
-    ("cext/isa_avx2.cpp", "CEXT_HAVE_AVX2", ["-mavx2"], ["/arch:AVX2"]),
-    ("cext/isa_avx512.cpp", "CEXT_HAVE_AVX512", ["-mavx512f"], ["/arch:AVX512"]),
+    ("src/isa_avx2.cpp", "CEXT_HAVE_AVX2", ["-mavx2"], ["/arch:AVX2"]),
+    ("src/isa_avx512.cpp", "CEXT_HAVE_AVX512", ["-mavx512f"], ["/arch:AVX512"]),
 ]
 
 
@@ -139,10 +139,10 @@ class BuildExt(build_ext):
 
 # The kernels without the Python glue, compiled for the baseline instruction set (the C++ kernel tests in
 # tests/cpp build the same list).
-KERNEL_SOURCES = ["cext/schedule.cpp", "cext/parallel.cpp", "cext/dispatch.cpp", "cext/tuning.cpp",
-                  "cext/self_check.cpp", "cext/isa_baseline.cpp"]
+KERNEL_SOURCES = ["src/schedule.cpp", "src/parallel.cpp", "src/dispatch.cpp", "src/tuning.cpp",
+                  "src/self_check.cpp", "src/isa_baseline.cpp"]
 HEADERS = [os.path.join("include", "cext", name) for name in os.listdir(os.path.join("include", "cext"))]
-HEADERS += [os.path.join("cext", name) for name in os.listdir("cext") if name.endswith(".hpp")]
+HEADERS += [os.path.join("cext", name) for name in os.listdir("cext") if name.endswith(".hpp")]  # the glue's own
 
 setup(
     ext_modules=[

@@ -36,12 +36,12 @@ FUZZ_EV = ("tests/test_fuzz.py", "-k", "evolve_returns")
 ESCAPE = "include/cext/escape_counts.hpp"
 DIFFUSION = "include/cext/diffusion.hpp"
 SIMD = "include/cext/simd.hpp"
-SCHEDULE = "cext/schedule.cpp"
-PARALLEL = "cext/parallel.cpp"
+SCHEDULE = "src/schedule.cpp"
+PARALLEL = "src/parallel.cpp"
 CONVERT = "cext/py_convert.hpp"
 HANDLES = "cext/py_handles.hpp"
 CORE = "cext/_core.cpp"
-DISPATCH = "cext/dispatch.cpp"
+DISPATCH = "src/dispatch.cpp"
 
 MUTANTS = [
     # -- escape counts: the shared kernel template (every SIMD path) -----------------------------------------------

@@ -1,5 +1,5 @@
 // Julia-set escape counts, the compute half: one chunk of points on one thread, vectorised across points.
-// (The arithmetic is stated in cext/kernels.hpp; the schedule over threads is in cext/schedule.cpp.)
+// (The arithmetic is stated in include/cext/kernels.hpp; the schedule over threads is in src/schedule.cpp.)
 //
 // Results are bit-identical on every SIMD backend and to the scalar loop: each lane runs exactly the reference
 // recurrence, and a lane stops counting once its condition fails and never restarts.

@@ -1,4 +1,4 @@
-// The one template that turns a SIMD backend into a kernel table. Each cext/isa_*.cpp instantiates it once,
+// The one template that turns a SIMD backend into a kernel table. Each src/isa_*.cpp instantiates it once,
 // inside its own namespace, with the backend its -m flags allow:
 //
 //     #define CEXT_ISA avx2
@@ -7,7 +7,7 @@
 //     extern const KernelTable kernel_table = make_kernel_table<simd::AVX2>("avx2", kAvx2);
 //     }
 //
-// and cext/dispatch.cpp lists the table by priority. Adding an instruction set is a backend in simd.hpp, one
+// and src/dispatch.cpp lists the table by priority. Adding an instruction set is a backend in simd.hpp, one
 // such file, one line in setup.py's list and one entry in dispatch.cpp.
 #pragma once
 

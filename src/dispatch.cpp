@@ -21,7 +21,7 @@
 
 namespace cext {
 
-// One table per instruction set, each defined in its cext/isa_*.cpp; setup.py announces the ones it compiled.
+// One table per instruction set, each defined in its src/isa_*.cpp; setup.py announces the ones it compiled.
 namespace baseline {
 extern const KernelTable kernel_table;
 }
