@@ -139,8 +139,8 @@ class BuildExt(build_ext):
 
 # The kernels without the Python glue, compiled for the baseline instruction set (the C++ kernel tests in
 # tests/cpp build the same list).
-KERNEL_SOURCES = ["src/schedule.cpp", "src/parallel.cpp", "src/dispatch.cpp", "src/tuning.cpp",
-                  "src/self_check.cpp", "src/isa_baseline.cpp"]
+KERNEL_SOURCES = ["src/schedule.cpp", "src/diffusion_plan.cpp", "src/scratch.cpp", "src/parallel.cpp",
+                  "src/dispatch.cpp", "src/tuning.cpp", "src/self_check.cpp", "src/isa_baseline.cpp"]
 HEADERS = [os.path.join("include", "cext", name) for name in os.listdir(os.path.join("include", "cext"))]
 HEADERS += [os.path.join("cext", name) for name in os.listdir("cext") if name.endswith(".hpp")]  # the glue's own
 

@@ -13,17 +13,12 @@
 
 #include "cext/isa_namespace.hpp"
 #include "cext/kernels.hpp"
+#include "cext/platform.hpp"
 
 namespace cext::CEXT_ISA {
 
 // Iterations between two cancellation checks (only matters for huge maxiter).
 constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;
-
-#if defined(__GNUC__)
-#define CEXT_INLINE inline __attribute__((always_inline))
-#else
-#define CEXT_INLINE inline
-#endif
 
 // One vector of points in flight.
 template <class S>
