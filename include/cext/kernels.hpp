@@ -82,16 +82,9 @@ struct TileBuffers {
 // Per-instruction-set compute functions
 // ---------------------------------------------------------------------------------------------------------------
 
-// CPU features a table may require (a bit set; see src/dispatch.cpp for how they are detected).
-enum CpuFeature : unsigned {
-    kNoFeatures = 0,
-    kAvx2 = 1u << 0,
-    kAvx512f = 1u << 1,
-};
-
 struct KernelTable {
     const char* name;            // "baseline", "avx2", "avx512": also the value CEXT_SIMD takes
-    unsigned required_features;  // CpuFeature bits the CPU and OS must support
+    unsigned required_features;  // feature bits the CPU and OS must support (include/cext/isa_list.hpp)
     int lanes;                   // doubles per vector
 
     // Escape counts of points [begin, end). Returns false if cancelled (counts then unspecified).

@@ -15,3 +15,7 @@
 #else
 #define CEXT_INLINE inline
 #endif
+
+// A macro's value as a string literal: CEXT_STRINGIFY(CEXT_ISA) is "avx2" in src/isa_avx2.cpp.
+#define CEXT_STRINGIFY_VALUE(x) #x
+#define CEXT_STRINGIFY(x) CEXT_STRINGIFY_VALUE(x)
