@@ -110,7 +110,7 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& args, i
                      CancelToken& cancel) noexcept;
 Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads, CancelToken& cancel) noexcept;
 
-// Frees the scratch grid that multi-round diffusion keeps between calls (see src/schedule.cpp). Safe to call at
+// Frees the scratch grid that multi-round diffusion keeps between calls (see src/scratch.cpp). Safe to call at
 // any time, from any thread.
 void release_scratch() noexcept;
 
