@@ -126,8 +126,10 @@ class BuildExt(build_ext):
 
     def _add_isa_objects(self, ext, msvc, isa_sources):
         # Each object's own code lives in a namespace named after its instruction set, so the link order does not
-        # matter; tests/test_build.py checks the module for AVX instructions outside those namespaces.
-        for source, _macro, gcc_flags, msvc_flags in isa_sources:
+        # matter; tests/test_build.py checks the module for AVX instructions outside those namespaces. They are
+        # linked lowest set first: the order only decides where each kernel's loops land in the module, and with
+        # the highest set first, 512^2 steps=20 on AVX-512 ran about 5% slower (best of interleaved runs).
+        for source, _macro, gcc_flags, msvc_flags in reversed(isa_sources):
             objects = self.compiler.compile(
                 [source],
                 output_dir=self.build_temp,
