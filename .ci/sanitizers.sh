@@ -108,7 +108,7 @@ EOF
 cat > "$work/leak_filter.py" << 'EOF'
 """Prints the LeakSanitizer reports whose allocation stack passes through cext; exit 1 if there is any."""
 import re, sys
-ours = re.compile(r"cext/_core\.cpp|include/cext/|cext/isa_|cext/dispatch\.cpp|_core\.cpython")
+ours = re.compile(r"cext/_core\.cpp|include/cext/|src/isa_|src/dispatch\.cpp|_core\.cpython")
 found = total = 0
 for path in sys.argv[1:]:
     text = open(path, errors="replace").read()

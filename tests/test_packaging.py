@@ -114,11 +114,11 @@ def test_sdist_holds_everything_needed_to_build_and_test():
     required = {"pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "cext/__init__.py",
                 "cext/_config.py", "cext/_arguments.py", "cext/dask.py", *MPI_MODULES, "cext/_core.pyi",
                 "cext/py.typed", "cext/_core.cpp",
-                "cext/dispatch.cpp", "cext/isa_baseline.cpp", "cext/isa_avx2.cpp", "cext/isa_avx512.cpp",
+                "src/dispatch.cpp", "src/isa_baseline.cpp", "src/isa_avx2.cpp", "src/isa_avx512.cpp",
                 "include/cext/kernels.hpp", "tests/conftest.py", "tests/reference.py", "examples/julia.py",
                 "examples/dask_julia.py"}
     if IN_SOURCE_TREE:  # every header, test and example of this tree
-        for folder, pattern in (("include", "**/*.hpp"), ("tests", "*.py"), ("examples", "*.py")):
+        for folder, pattern in (("include", "**/*.hpp"), ("src", "*.cpp"), ("tests", "*.py"), ("examples", "*.py")):
             required |= {path.relative_to(SOURCE_TREE).as_posix() for path in (SOURCE_TREE / folder).glob(pattern)}
     assert required <= names, sorted(required - names)
     assert not [name for name in names if name.endswith((".so", ".pyd", ".o", ".pyc"))]

@@ -1,4 +1,4 @@
-"""The import-time contraction check (cext/self_check.cpp) must refuse a build that fuses multiplies and adds.
+"""The import-time contraction check (src/self_check.cpp) must refuse a build that fuses multiplies and adds.
 
 A normal build never fuses, so the suite alone could not tell a working check from one that always passes, and a
 build that lost -ffp-contract=off would then import and return numbers that differ from the reference

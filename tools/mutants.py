@@ -37,14 +37,17 @@ FUZZ_EV = ("tests/test_fuzz.py", "-k", "evolve_returns")
 ESCAPE = "include/cext/escape_counts.hpp"
 DIFFUSION = "include/cext/diffusion.hpp"
 SIMD = "include/cext/simd.hpp"
-SCHEDULE = "cext/schedule.cpp"
-PARALLEL = "cext/parallel.cpp"
+SCHEDULE = "src/schedule.cpp"
+PLAN = "src/diffusion_plan.cpp"
+PLAN_HEADER = "include/cext/diffusion_plan.hpp"
+SCRATCH = "src/scratch.cpp"
+PARALLEL = "src/parallel.cpp"
 CONVERT = "cext/py_convert.hpp"
 HANDLES = "cext/py_handles.hpp"
 CORE = "cext/_core.cpp"
-DISPATCH = "cext/dispatch.cpp"
-TUNING = "cext/tuning.cpp"
-SELF_CHECK = "cext/self_check.cpp"
+DISPATCH = "src/dispatch.cpp"
+TUNING = "src/tuning.cpp"
+SELF_CHECK = "src/self_check.cpp"
 CONFIG = "cext/_config.py"
 TUNING_ENV = ("tests/test_tuning.py", "-k", "byte_count or keep_scratch or empty_variable or warnings_are_errors")
 SHOW_CONFIG = ("tests/test_show_config.py",)
@@ -143,7 +146,7 @@ MUTANTS = [
     Mutant(DIFFUSION, "const bool last = s == depth;", "const bool last = s >= depth - 1;",
            "write the second-to-last step of a tile into the grid", EV),
     # -- schedules and cancellation --------------------------------------------------------------------------------
-    Mutant(SCHEDULE, "if (kept && kept_count >= count && kept_count / 2 <= count) {",
+    Mutant(SCRATCH, "if (kept && kept_count >= count && kept_count / 2 <= count) {",
            "if (kept && kept_count / 2 <= count) {",
            "reuse a kept scratch grid smaller than the grid (writes past its end)", EV),
     Mutant(SCHEDULE, "            if (!cancel.check()) {", "            if (!cancel.cancelled()) {",
@@ -156,19 +159,19 @@ MUTANTS = [
            "evolve: poll for Ctrl-C between rounds of tiles only, not per tile", INTERRUPT),
     Mutant(SCHEDULE, "stop[r & 1] = cancel.cancelled();", "stop[r & 1] = false;",
            "evolve: once cancelled, still meet every remaining round's barrier", INTERRUPT),
-    Mutant(SCHEDULE, "p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);",
+    Mutant(PLAN, "p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);",
            "p.last_depth = p.depth;",
            "evolve: the last round advances a full depth even when fewer steps remain", EV),
     Mutant(SCHEDULE, "double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();",
            "double* dst = (rounds - r) % 2 == 0 ? a.out : scratch.get();",
            "evolve: rounds alternate so that the last one lands in the scratch grid", EV),
-    Mutant(SCHEDULE, "p.rounds = steps / max_depth + (steps % max_depth != 0);",
+    Mutant(PLAN, "p.rounds = steps / max_depth + (steps % max_depth != 0);",
            "p.rounds = (steps + max_depth - 1) / max_depth;",
            "evolve: round the round count up with an addition that overflows at steps = 2**63 - 1", INTERRUPT),
-    Mutant(SCHEDULE, "p.buffer_stride = (p.tile_width + halo + 7) / 8 * 8;",
+    Mutant(PLAN, "p.buffer_stride = (p.tile_width + halo + 7) / 8 * 8;",
            "p.buffer_stride = (p.tile_width + halo) / 8 * 8;",
            "evolve: round the tile buffer's row stride down instead of up", EV),
-    Mutant(SCHEDULE, "c0 = t % tiles_across * tile_width;", "c0 = t % tiles_down * tile_width;",
+    Mutant(PLAN_HEADER, "c0 = t % tiles_across * tile_width;", "c0 = t % tiles_down * tile_width;",
            "evolve: a tile's column from the wrong tile count", EV),
     Mutant(SCHEDULE, "        if (rounds > 1) {\n            scratch", "        if (rounds > 2) {\n            scratch",
            "evolve: no scratch grid for exactly two rounds (9 to 16 steps)", EV),

@@ -11,8 +11,7 @@ HERE = Path(__file__).parent
 # ISA_SOURCES and the headers they include.
 CEXT_KERNEL_SOURCES = (REPOSITORY / "setup.py",
                        *sorted((REPOSITORY / "include" / "cext").glob("*.hpp")),
-                       *sorted(path for path in (REPOSITORY / "cext").glob("*.[ch]pp")
-                               if not path.name.startswith(("_core", "py_"))))
+                       *sorted((REPOSITORY / "src").glob("*.cpp")))
 
 
 def build(library):

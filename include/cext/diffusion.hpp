@@ -1,5 +1,5 @@
 // 2-D diffusion, the compute half: one band of rows for one step, or one tile for several steps, on one thread.
-// (The formula and the boundaries are stated in cext/kernels.hpp; the schedule is in cext/schedule.cpp.)
+// (The formula and the boundaries are stated in include/cext/kernels.hpp; the schedule is in src/schedule.cpp.)
 //
 // A single step streams rows from `src` to `dst`. Several steps use temporal blocking: a tile widened by a halo
 // of `depth` cells on every side is copied into a thread's buffer, which stays in L2, and advanced `depth`

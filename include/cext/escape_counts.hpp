@@ -1,5 +1,5 @@
 // Julia-set escape counts, the compute half: one chunk of points on one thread, vectorised across points.
-// (The arithmetic is stated in cext/kernels.hpp; the schedule over threads is in cext/schedule.cpp.)
+// (The arithmetic is stated in include/cext/kernels.hpp; the schedule over threads is in src/schedule.cpp.)
 //
 // Results are bit-identical on every SIMD backend and to the scalar loop: each lane runs exactly the reference
 // recurrence, and a lane stops counting once its condition fails and never restarts.
@@ -13,17 +13,12 @@
 
 #include "cext/isa_namespace.hpp"
 #include "cext/kernels.hpp"
+#include "cext/platform.hpp"
 
 namespace cext::CEXT_ISA {
 
 // Iterations between two cancellation checks (only matters for huge maxiter).
 constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;
-
-#if defined(__GNUC__)
-#define CEXT_INLINE inline __attribute__((always_inline))
-#else
-#define CEXT_INLINE inline
-#endif
 
 // One vector of points in flight.
 template <class S>

@@ -2,9 +2,9 @@
 // points the Python glue calls.
 //
 // A kernel has two halves. The *schedule* (how the work is cut into chunks or tiles, the OpenMP team, the
-// cancellation polls) is written once, in cext/schedule.cpp, and compiled for the baseline instruction set. The
+// cancellation polls) is written once, in src/schedule.cpp, and compiled for the baseline instruction set. The
 // *compute* (the arithmetic on one chunk or tile) is a template instantiated once per instruction set in its own
-// namespace (cext::baseline, cext::avx2, cext::avx512; see cext/isa_*.cpp) and reached through a KernelTable.
+// namespace (cext::baseline, cext::avx2, cext::avx512; see src/isa_*.cpp) and reached through a KernelTable.
 // Nothing compiled with AVX flags is ever called except through a table the CPU supports.
 //
 // Everything in this header is ISA-neutral: plain types and declarations, no inline code.
@@ -82,16 +82,9 @@ struct TileBuffers {
 // Per-instruction-set compute functions
 // ---------------------------------------------------------------------------------------------------------------
 
-// CPU features a table may require (a bit set; see cext/dispatch.cpp for how they are detected).
-enum CpuFeature : unsigned {
-    kNoFeatures = 0,
-    kAvx2 = 1u << 0,
-    kAvx512f = 1u << 1,
-};
-
 struct KernelTable {
     const char* name;            // "baseline", "avx2", "avx512": also the value CEXT_SIMD takes
-    unsigned required_features;  // CpuFeature bits the CPU and OS must support
+    unsigned required_features;  // feature bits the CPU and OS must support (include/cext/isa_list.hpp)
     int lanes;                   // doubles per vector
 
     // Escape counts of points [begin, end). Returns false if cancelled (counts then unspecified).
@@ -108,7 +101,7 @@ struct KernelTable {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Entry points (cext/schedule.cpp)
+// Entry points (src/schedule.cpp)
 // ---------------------------------------------------------------------------------------------------------------
 //
 // Both are reentrant, use up to `num_threads` OpenMP threads (0: the OpenMP default), poll `cancel` per chunk
@@ -117,12 +110,12 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& args, i
                      CancelToken& cancel) noexcept;
 Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads, CancelToken& cancel) noexcept;
 
-// Frees the scratch grid that multi-round diffusion keeps between calls (see cext/schedule.cpp). Safe to call at
+// Frees the scratch grid that multi-round diffusion keeps between calls (see src/scratch.cpp). Safe to call at
 // any time, from any thread.
 void release_scratch() noexcept;
 
 // True if the table's diffusion step rounds every operation as the reference does; false means the build fused
-// multiplies and adds (it lost -ffp-contract=off). cext/self_check.cpp; the module refuses to import on false.
+// multiplies and adds (it lost -ffp-contract=off). src/self_check.cpp; the module refuses to import on false.
 bool computes_reference_arithmetic(const KernelTable& kernels) noexcept;
 
 }  // namespace cext

@@ -8,7 +8,7 @@
 // A token without a callback never reads a clock, and one with a callback reads it first at its first check,
 // not when it is made: a call that finishes in microseconds pays nothing for the polling long calls need.
 //
-// Everything here is compiled once, for the baseline instruction set (cext/parallel.cpp): the per-ISA kernel
+// Everything here is compiled once, for the baseline instruction set (src/parallel.cpp): the per-ISA kernel
 // objects only call CancelToken::check().
 #pragma once
 

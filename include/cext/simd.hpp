@@ -28,8 +28,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
-#define CEXT_X86 1
+#include "cext/platform.hpp"
+
+#if defined(CEXT_X86)
 #include <immintrin.h>
 #endif
 

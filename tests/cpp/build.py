@@ -7,7 +7,7 @@
     python tests/cpp/build.py --self-check         # the import-time contraction check accepts this build...
     python tests/cpp/build.py --self-check --contract   # ...and refuses a fused one (exit 77: cannot fuse here)
 
-The kernel sources and per-instruction-set flags are read from setup.py, so the test binary is built from
+The kernel sources and per-instruction-set flags are read as setup.py reads them, so the test binary is built from
 exactly what the extension is built from. x86-64 targets get the AVX2 and AVX-512 tables too; other targets the
 portable kernels. Exits with the test binary's status (0: all passed).
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import shlex
 import subprocess
 import sys
@@ -25,15 +26,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def setup_lists() -> tuple[list[str], list[tuple[str, str, list[str]]]]:
-    """KERNEL_SOURCES and ISA_SOURCES (source, macro, GCC flags) as setup.py states them."""
+def from_setup_py() -> dict:
+    """setup.py's KERNEL_SOURCES, ISA_LIST and read_isa_list (the reader of include/cext/isa_list.hpp).
+
+    setup.py itself is not run (it needs numpy and a recent setuptools): these are taken out of it and run alone.
+    """
     tree = ast.parse((ROOT / "setup.py").read_text())
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id in {"KERNEL_SOURCES", "ISA_SOURCES"}:
-                found[node.targets[0].id] = ast.literal_eval(node.value)
-    isa = [(source, macro, gcc_flags) for source, macro, gcc_flags, _msvc in found["ISA_SOURCES"]]
+    wanted = {"KERNEL_SOURCES", "ISA_LIST", "ISA_ENTRY", "read_isa_list"}
+    nodes = [node for node in tree.body
+             if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                 and node.targets[0].id in wanted)
+             or (isinstance(node, ast.FunctionDef) and node.name in wanted)]
+    found: dict = {"re": re}
+    exec(compile(ast.Module(body=nodes, type_ignores=[]), "setup.py", "exec"), found)
+    return found
+
+
+def setup_lists() -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """KERNEL_SOURCES and ISA_SOURCES (source, macro, GCC flags) as setup.py reads them."""
+    found = from_setup_py()
+    isa_list = found["read_isa_list"](ROOT / found["ISA_LIST"])
+    isa = [(source, macro, gcc_flags) for source, macro, gcc_flags, _msvc in isa_list]
     return found["KERNEL_SOURCES"], isa
 
 
@@ -64,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         units = [(source, []) for source in kernel_sources + [test]]
         if x86_64:
             units += [(source, isa_flags) for source, _macro, isa_flags in isa_sources]
-            flags += [f"-D{macro}=1" for _source, macro, _flags in isa_sources]
+        # src/dispatch.cpp lists the table of every set whose macro is 1 (setup.py defines each, 1 or 0).
+        flags += [f"-D{macro}={int(x86_64)}" for _source, macro, _flags in isa_sources]
         for index, (source, extra) in enumerate(units):
             obj = str(Path(tmp) / f"{index}.o")
             command = [options.cxx, *flags, *extra, "-c", str(ROOT / source), "-o", obj]

@@ -1,4 +1,4 @@
-// Does the import-time contraction check (cext/self_check.cpp) see a build that fuses multiplies and adds?
+// Does the import-time contraction check (src/self_check.cpp) see a build that fuses multiplies and adds?
 //
 // The check is the one thing that stops a build which lost -ffp-contract=off from importing and returning
 // numbers that differ from the reference arithmetic, yet a normal build can never show that it works: its

@@ -5,13 +5,15 @@
 #include "cext/dispatch.hpp"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
-#define CEXT_X86_CPUID 1
+#include "cext/isa_list.hpp"
+#include "cext/platform.hpp"
+
+#if defined(CEXT_X86)
 #if defined(_MSC_VER)
 #include <intrin.h>
 #else
@@ -19,39 +21,33 @@
 #endif
 #endif
 
-namespace cext {
-
-// One table per instruction set, each defined in its cext/isa_*.cpp; setup.py announces the ones it compiled.
-namespace baseline {
-extern const KernelTable kernel_table;
-}
-#if defined(CEXT_HAVE_AVX2)
-namespace avx2 {
-extern const KernelTable kernel_table;
-}
-#endif
-#if defined(CEXT_HAVE_AVX512)
-namespace avx512 {
-extern const KernelTable kernel_table;
-}
-#endif
-
-namespace dispatch {
+namespace cext::dispatch {
 
 namespace {
 
-// Priority order: the first table the CPU supports wins.
-const KernelTable* const kTables[] = {
-#if defined(CEXT_HAVE_AVX512)
-    &avx512::kernel_table,
-#endif
-#if defined(CEXT_HAVE_AVX2)
-    &avx2::kernel_table,
-#endif
-    &baseline::kernel_table,
+// The tables this build has: the list's sets that setup.py compiled, in the list's priority order, then the
+// baseline. Each set's macro is 1 or 0, so `if constexpr` leaves out the others, and a table named only in a
+// discarded branch need not exist when the module is linked.
+struct CompiledTables {
+    const KernelTable* tables[static_cast<unsigned>(Isa::baseline) + 1];
+    std::size_t count;
 };
 
-#if defined(CEXT_X86_CPUID)
+constexpr CompiledTables list_compiled_tables() {
+    CompiledTables list{};
+#define CEXT_LIST_IF_COMPILED(name, compiled, ...)       \
+    if constexpr (compiled) {                            \
+        list.tables[list.count++] = &name::kernel_table; \
+    }
+    CEXT_FOR_EACH_ISA(CEXT_LIST_IF_COMPILED)
+#undef CEXT_LIST_IF_COMPILED
+    list.tables[list.count++] = &baseline::kernel_table;
+    return list;
+}
+
+constexpr CompiledTables kCompiled = list_compiled_tables();
+
+#if defined(CEXT_X86)
 void cpuid(std::uint32_t leaf, std::uint32_t subleaf, std::uint32_t regs[4]) {
 #if defined(_MSC_VER)
     int r[4];
@@ -74,29 +70,29 @@ std::uint64_t xgetbv0() {
 #endif
 
 unsigned detect_features() {
-    unsigned features = kNoFeatures;
-#if defined(CEXT_X86_CPUID)
+    unsigned features = 0;
+#if defined(CEXT_X86)
     std::uint32_t r[4];
     cpuid(0, 0, r);
-    if (r[0] < 7) {  // no leaf 7: no AVX2
+    if (r[0] < 7) {  // no leaf 7: none of the listed sets
         return features;
     }
     cpuid(1, 0, r);
     const bool osxsave = (r[2] >> 27) & 1;
     const bool avx = (r[2] >> 28) & 1;
-    if (!osxsave || !avx) {
+    if (!osxsave || !avx) {  // every listed set builds on AVX, and on the OS saving its registers
         return features;
     }
     const std::uint64_t xcr0 = xgetbv0();
-    const bool ymm_state = (xcr0 & 0x6) == 0x6;    // SSE + AVX state
-    const bool zmm_state = (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM_Hi256, Hi16_ZMM
     cpuid(7, 0, r);
-    if (ymm_state && ((r[1] >> 5) & 1)) {
-        features |= kAvx2;
+    // A set's feature: every CPUID bit and every register state its entry in the list names.
+#define CEXT_CHECK_ISA(name, compiled, gcc_flags, msvc_flags, leaf7_ebx, leaf7_ecx, xcr0_bits) \
+    if ((r[1] & (leaf7_ebx)) == (leaf7_ebx) && (r[2] & (leaf7_ecx)) == (leaf7_ecx) &&          \
+        (xcr0 & (xcr0_bits)) == (xcr0_bits)) {                                                 \
+        features |= isa_feature(Isa::name);                                                    \
     }
-    if (zmm_state && ((r[1] >> 16) & 1)) {
-        features |= kAvx512f;
-    }
+    CEXT_FOR_EACH_ISA(CEXT_CHECK_ISA)
+#undef CEXT_CHECK_ISA
 #endif
     return features;
 }
@@ -105,7 +101,7 @@ std::atomic<const KernelTable*> active_table{nullptr};
 
 }  // namespace
 
-TableList compiled() noexcept { return {std::begin(kTables), std::end(kTables)}; }
+TableList compiled() noexcept { return {kCompiled.tables, kCompiled.tables + kCompiled.count}; }
 
 unsigned cpu_features() noexcept {
     static const unsigned features = detect_features();
@@ -158,5 +154,4 @@ Selection select_from_environment() noexcept {
     return {&active(), requested, problem};
 }
 
-}  // namespace dispatch
-}  // namespace cext
+}  // namespace cext::dispatch

@@ -4,8 +4,8 @@
 
 namespace cext::baseline {
 #if defined(CEXT_X86)
-extern const KernelTable kernel_table = make_kernel_table<simd::SSE2>("baseline", kNoFeatures);
+extern const KernelTable kernel_table = make_kernel_table<simd::SSE2>();
 #else
-extern const KernelTable kernel_table = make_kernel_table<simd::Scalar>("baseline", kNoFeatures);
+extern const KernelTable kernel_table = make_kernel_table<simd::Scalar>();
 #endif
 }  // namespace cext::baseline

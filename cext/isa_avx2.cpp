@@ -1,8 +1,0 @@
-// Kernels for x86-64 CPUs with AVX2 (4 doubles per vector). setup.py compiles this file with -mavx2, never with
-// -mfma: a fused multiply-add rounds differently from the reference arithmetic.
-#define CEXT_ISA avx2
-#include "cext/kernel_table.hpp"
-
-namespace cext::avx2 {
-extern const KernelTable kernel_table = make_kernel_table<simd::AVX2>("avx2", kAvx2);
-}  // namespace cext::avx2

@@ -1,0 +1,133 @@
+// The kernels' entry points: how each call is cut into chunks or tiles and spread over an OpenMP team, and how the
+// team answers cancellation. Written once for every instruction set; the arithmetic on each piece runs through
+// the KernelTable passed in. Compiled for the baseline instruction set only.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "cext/diffusion_plan.hpp"
+#include "cext/kernels.hpp"
+#include "cext/scratch.hpp"
+#include "cext/team.hpp"
+#include "cext/tuning.hpp"
+
+namespace cext {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Escape counts
+// ---------------------------------------------------------------------------------------------------------------
+
+Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& a, int num_threads,
+                     CancelToken& cancel) noexcept {
+    if (a.maxiter == 0) {
+        std::fill(a.counts, a.counts + a.n, 0);
+        return Status::ok;
+    }
+    const std::ptrdiff_t chunk = 64 * kernels.lanes;  // unit of dynamic scheduling
+    const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
+    // Work estimate: most points escape early, so count at most 64 iterations a point.
+    const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
+    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks));
+
+    TeamProgress progress(cancel);
+    run_team(threads, [&](bool in_team) {
+        share_items(in_team, chunks, [&](std::ptrdiff_t ch) {
+            if (!cancel.check()) {
+                kernels.escape_range(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
+            }
+        });
+        progress.arrive_and_wait(team_size(), 0);
+    });
+    return cancel.cancelled() ? Status::cancelled : Status::ok;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Diffusion
+// ---------------------------------------------------------------------------------------------------------------
+
+Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_threads, CancelToken& cancel) noexcept {
+    const std::ptrdiff_t rows = a.rows, cols = a.cols;
+    if (rows == 0 || cols == 0) {
+        return Status::ok;
+    }
+    const std::size_t cells = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    if (a.steps == 0) {
+        std::memcpy(a.out, a.grid, cells * sizeof(double));
+        return Status::ok;
+    }
+    const DiffusionTuning& tuning = diffusion_tuning();
+    const double work = static_cast<double>(cells) * static_cast<double>(a.steps);
+    const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 16), rows));
+    // A grid this large goes to memory and back every round: its last step writes with non-temporal stores.
+    const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
+    const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes, stream);
+    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
+    const std::int64_t rounds = plan.rounds;
+
+    AlignedBuffer scratch, buffers;
+    try {
+        if (rounds > 1) {
+            scratch = take_scratch(cells);
+        }
+        if (plan.buffer_doubles() > 0) {
+            buffers = allocate_doubles(2 * plan.buffer_doubles() * static_cast<std::size_t>(threads));
+        }
+    } catch (const std::bad_alloc&) {
+        return Status::no_memory;
+    }
+    const DiffusionGrid grid{rows, cols, a.D_dt, a.boundary};
+
+    TeamProgress progress(cancel);
+    bool stop[2] = {false, false};  // per round parity: leave after this round (shared)
+    run_team(threads, [&](bool in_team) {
+        const std::size_t me = static_cast<std::size_t>(team_member());
+        const std::size_t size = plan.buffer_doubles();
+        const TileBuffers mine{buffers ? buffers.get() + 2 * me * size : nullptr,
+                               buffers ? buffers.get() + (2 * me + 1) * size : nullptr, plan.buffer_stride};
+        const double* src = a.grid;
+        // Rounds alternate between `out` and `scratch` so that the last one lands in `out`. Every thread runs
+        // every round (worksharing constructs must be met by the whole team); cancelled tiles are skipped.
+        for (std::int64_t r = 0; r < rounds; ++r) {
+            double* dst = (rounds - 1 - r) % 2 == 0 ? a.out : scratch.get();
+            const int depth = r == rounds - 1 ? plan.last_depth : plan.depth;
+            const auto step_tile = [&](std::ptrdiff_t t) {
+                if (cancel.check()) {
+                    return;
+                }
+                const Tile tile = plan.tile(t, rows, cols);
+                if (plan.depth == 1) {
+                    kernels.diffusion_rows(grid, src, dst, tile.r0, tile.r1, stream);
+                } else {
+                    kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream);
+                }
+            };
+            // Bands of one step cost alike and are stepped straight from grid to grid: each thread keeps its own
+            // rows. Tiles of several steps are handed out as threads come free, to absorb their uneven halos.
+            if (plan.depth == 1) {
+                share_items_in_runs(in_team, plan.tiles(), step_tile);
+            } else {
+                share_items(in_team, plan.tiles(), step_tile);
+            }
+            src = dst;
+            // Once cancelled, leave rather than meet the remaining rounds' barriers (a billion steps would take
+            // minutes). The calling thread polls while the others finish their tiles, and publishes the decision
+            // for the round before the barrier; everyone reads it after. Its slot is written again two rounds
+            // later, after the next barrier, which every reader has reached.
+            progress.arrive_and_wait(team_size(), r);
+            if (cancel.polls_here()) {
+                stop[r & 1] = cancel.cancelled();
+            }
+            team_barrier(in_team);
+            if (stop[r & 1]) {
+                break;
+            }
+        }
+    });
+    give_back_scratch(std::move(scratch), cells);
+    return cancel.cancelled() ? Status::cancelled : Status::ok;
+}
+
+}  // namespace cext
