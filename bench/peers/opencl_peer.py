@@ -1,13 +1,15 @@
 """OpenCL: the kernels in OpenCL C (opencl_kernels.cl), run through PyOpenCL on the first OpenCL device found
 (a CPU device where pocl provides one; CEXT_OPENCL_DEVICE picks another). Two rows each: NumPy arrays in and
 out, paying the copies to and from the device on every call, and arrays already on the device."""
-from ..cases import MAXITER, Contender, Labels, filling, in_place
+from ..cases import MAXITER, Contender, filling, in_place
 from . import opencl
 from .record import Cost, Glue, Peer
 
 # Every grid the device holds is one more copy of it in memory (a CPU device's buffers are host memory), and
 # the resident row keeps its own: the larger grids stay with the peers that need none.
 LARGEST_GRID = 2048
+HOST = "OpenCL, host arrays"
+RESIDENT = "OpenCL, arrays on the device"
 
 
 def start(peers, jobs):
@@ -22,9 +24,9 @@ def julia(case):
     if not kernels:
         return []
     resident = kernels.calculate_z_resident_setup(MAXITER, case.zs, case.cs)
-    return [filling(Labels.OPENCL, "opencl", kernels.calculate_z, (MAXITER, case.zs, case.cs), path="OpenCL",
+    return [filling(HOST, "opencl", kernels.calculate_z, (MAXITER, case.zs, case.cs), path="OpenCL",
                     note=f"on {kernels.device_name}; points copied in and counts out on every call"),
-            Contender(Labels.OPENCL_RESIDENT, "opencl", resident, fetch=resident.result,
+            Contender(RESIDENT, "opencl", resident, fetch=resident.result,
                       note="zs and cs copied to the device once; the counts left there")]
 
 
@@ -33,9 +35,9 @@ def evolve(case):
     if not kernels or case.size > LARGEST_GRID:
         return []
     resident = kernels.evolve_resident_setup(case.grid, 0.1, 0.9)
-    return [in_place(Labels.OPENCL, "opencl", kernels.evolve, case.fixed, path="OpenCL",
+    return [in_place(HOST, "opencl", kernels.evolve, case.fixed, path="OpenCL",
                      note=f"on {kernels.device_name}; grid copied in and out on every call"),
-            Contender(Labels.OPENCL_RESIDENT, "opencl", resident, fetch=resident.result,
+            Contender(RESIDENT, "opencl", resident, fetch=resident.result,
                       note="the grid copied to the device once; the result left there")]
 
 

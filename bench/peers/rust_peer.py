@@ -6,11 +6,14 @@ RAYON_NUM_THREADS, which the bench sets with OMP_NUM_THREADS.
 from pathlib import Path
 
 from ..build import Build
-from ..cases import MAXITER, Contender, Labels, filling, in_place, repeated
+from ..cases import MAXITER, Contender, filling, in_place, repeated
 from . import rust_build
 from .record import Cost, Glue, Peer
 
 CRATE = Path(__file__).with_name("rust")
+SERIAL = "Rust (serial)"
+PARALLEL = "Rust rayon"
+FIB = "Rust (PyO3)"
 
 
 def julia(case):
@@ -18,27 +21,27 @@ def julia(case):
     if not kernels:
         return []
     args = (MAXITER, case.zs, case.cs)
-    return [filling(Labels.RUST, "rust", kernels.calculate_z, args, path="Rust (PyO3)"),
-            filling(Labels.RUST_PARALLEL, "rust", kernels.calculate_z_parallel, args)]
+    return [filling(SERIAL, "rust", kernels.calculate_z, args, path="Rust (PyO3)"),
+            filling(PARALLEL, "rust", kernels.calculate_z_parallel, args)]
 
 
 def evolve(case):
     kernels = case.peers.rust
     if not kernels:
         return []
-    return [in_place(Labels.RUST, "rust", kernels.evolve, case.fixed, path="Rust (PyO3)"),
-            in_place(Labels.RUST_PARALLEL, "rust", kernels.evolve_parallel, case.fixed)]
+    return [in_place(SERIAL, "rust", kernels.evolve, case.fixed, path="Rust (PyO3)"),
+            in_place(PARALLEL, "rust", kernels.evolve_parallel, case.fixed)]
 
 
 def steps(case):
     kernels = case.peers.rust
-    return [repeated(Labels.RUST_PARALLEL + f" ×{case.steps}", "rust", kernels.evolve_parallel, case.buffers,
+    return [repeated(PARALLEL + f" ×{case.steps}", "rust", kernels.evolve_parallel, case.buffers,
                      case.steps)] if kernels else []
 
 
 def fib(case):
     kernels = case.peers.rust
-    return [Contender(Labels.RUST_FIB, "rust", kernels.fib, (case.n,), path="Rust (PyO3)")] if kernels else []
+    return [Contender(FIB, "rust", kernels.fib, (case.n,), path="Rust (PyO3)")] if kernels else []
 
 
 def load(built):
