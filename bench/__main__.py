@@ -38,7 +38,6 @@ from .build import default_cache_dir
 from .peers import PEER_NAMES
 from .peers import load as load_peers
 from .report import STATUS_MARKS
-from .cases import Labels
 from .workloads import FULL, QUICK, plan
 
 GROUPS = ("calculate_z", "evolve", "fib")
@@ -78,7 +77,7 @@ def main(argv=None):
         peers.close()
     if options.sweep:
         for group in ("evolve", "calculate_z"):
-            print(sweep.table(summaries, group, Labels.cext(threads)))
+            print(sweep.table(summaries, group))
     else:
         print(report.call_overhead_table(tables["call_overhead"]))
         print(report.costs_table(tables["costs"]))

@@ -77,20 +77,23 @@ def series(summaries, group):
 FASTER = 0.97
 
 
-def crossover(summaries, group, subject):
-    """The smallest size from which ``subject`` is at least as fast as every compiled peer at every larger size.
+def crossover(summaries, group, family="cext"):
+    """The smallest size from which ``family`` is at least as fast as every compiled peer at every larger size.
 
-    Returns (cells or None, [(cells, faster peer label), ...] for the sizes where some peer took less than
-    FASTER times its time). The bandwidth references (copies) are not peers.
+    At each size the family's fastest row stands for it (on the smallest grids, the plain call without keyword
+    arguments, which is how the other paths are called). Returns (cells or None, [(cells, faster peer label),
+    ...] for the sizes where some peer took less than FASTER times its time). The bandwidth references (copies)
+    are not peers.
     """
     beaten = []
     for summary in sorted((s for s in summaries if s["group"] == group), key=lambda s: s["cells"]):
         best = {row["label"]: row["best"] for row in summary["rows"]
                 if row["best"] is not None and row["family"] != "reference"}
-        if subject not in best:
+        own = [row["best"] for row in summary["rows"] if row["best"] is not None and row["family"] == family]
+        if not own:
             continue
-        faster = [label for label, seconds in best.items() if seconds < FASTER * best[subject]
-                  and not label.startswith("cext")]
+        faster = [label for label, seconds in best.items() if seconds < FASTER * min(own)
+                  and not label.startswith(family)]
         if faster:
             beaten.append((summary["cells"], min(faster, key=best.get)))
     sizes = sorted(s["cells"] for s in summaries if s["group"] == group)
@@ -101,7 +104,7 @@ def crossover(summaries, group, subject):
     return wins_from, beaten
 
 
-def table(summaries, group, subject):
+def table(summaries, group, family="cext"):
     """The terminal table of one group: time per cell of each contender at each size, and the crossover."""
     lines = series(summaries, group)
     if not lines:
@@ -115,12 +118,12 @@ def table(summaries, group, subject):
         per_cell = dict(points)
         out.append(f"  {label:<{width}}" + "".join(
             f"{report.number_text(per_cell[cells] * 1e9) if cells in per_cell else '—':>9}" for cells in sizes))
-    wins_from, beaten = crossover(summaries, group, subject)
+    wins_from, beaten = crossover(summaries, group, family)
     if wins_from is not None:
-        out.append(f"  {subject} is at or below every compiled peer from {size_name(group, wins_from)} up "
-                   f"(a peer counts as faster below {FASTER:.0%} of its time)")
+        out.append(f"  {family}'s fastest row is at or below every compiled peer from {size_name(group, wins_from)} "
+                   f"up (a peer counts as faster below {FASTER:.0%} of its time)")
     else:
-        out.append(f"  {subject} is beaten at the largest size measured")
+        out.append(f"  {family} is beaten at the largest size measured")
     for cells, peer in beaten:
         out.append(f"  · at {size_name(group, cells)}: {peer} is faster")
     return "\n".join(out)

@@ -60,7 +60,9 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     }
     const DiffusionTuning& tuning = diffusion_tuning();
     const double work = static_cast<double>(cells) * static_cast<double>(a.steps);
-    const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 16), rows));
+    // A second thread pays from about 2 x 32k cell-steps (a 256^2 step, some 18 us on one core): below that, starting
+    // and joining the team costs more than the half of the work it takes over.
+    const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 15), rows));
     // A grid this large goes to memory and back every round: its last step writes with non-temporal stores.
     const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
     const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes, stream);

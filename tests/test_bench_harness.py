@@ -111,9 +111,9 @@ def test_the_sweep_names_the_size_from_which_cext_wins():
 
     summaries = [summary(16, cext=2.0, cython=1.0), summary(64, cext=1.0, cython=1.0),
                  summary(256, cext=1.0, cython=1.5)]
-    assert sweep.crossover(summaries, "evolve", "cext") == (64, [(16, "cython")])
+    assert sweep.crossover(summaries, "evolve") == (64, [(16, "cython")])
     summaries.append(summary(1024, cext=1.0, cython=0.5))
-    assert sweep.crossover(summaries, "evolve", "cext") == (None, [(16, "cython"), (1024, "cython")])
+    assert sweep.crossover(summaries, "evolve") == (None, [(16, "cython"), (1024, "cython")])
 
 
 def test_every_peer_is_one_record_with_a_unique_name_colour_and_cost_rows():

@@ -278,7 +278,6 @@ class SweepDirective(BenchDirective):
         from bench import sweep
 
         cpu = escape(cpu_of(document))
-        subject = f"cext ({document['machine']['threads']} threads)"
         out = []
         for group, unit in (("evolve", "grid point"), ("calculate_z", "point")):
             lines = sweep.series(document["workloads"], group)
@@ -293,10 +292,10 @@ class SweepDirective(BenchDirective):
                                      for cells in sizes)])
             out += list_table(f"{group}: nanoseconds per {unit}, best of the repeats, on {cpu}",
                               ["contender", *(escape(sweep.size_name(group, cells)) for cells in sizes)], rows)
-            wins_from, beaten = sweep.crossover(document["workloads"], group, subject)
-            verdict = (f"{escape(subject)} is at or below every compiled peer from "
+            wins_from, beaten = sweep.crossover(document["workloads"], group)
+            verdict = ("cext's fastest row is at or below every compiled peer from "
                        f"{escape(sweep.size_name(group, wins_from))} up" if wins_from is not None
-                       else f"{escape(subject)} is beaten at the largest size measured")
+                       else "cext is beaten at the largest size measured")
             out += [f"{verdict} (a peer counts as faster below {sweep.FASTER:.0%} of its time)"
                     + "".join(f"; at {escape(sweep.size_name(group, cells))} {escape(peer)} is faster"
                               for cells, peer in beaten) + ".", ""]
