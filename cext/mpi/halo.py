@@ -40,7 +40,7 @@ class Halo:
 
     Made by :meth:`Decomposition.halo <cext.mpi.Decomposition.halo>`, which keeps one per depth and frees them
     with the decomposition. The extended block (the block with ``depth`` cells more on every side that has a
-    neighbour) lives in two arrays, :attr:`buffers`, because a time step reads one grid and writes another; the
+    neighbour) lives in two arrays, ``buffers``, because a time step reads one grid and writes another; the
     persistent requests of each are bound to its memory.
 
     Attributes
@@ -120,7 +120,7 @@ class Halo:
         return datatype
 
     def exchange(self, extended: NDArray[np.float64]) -> None:
-        """Fills the halo of ``extended``, one of :attr:`buffers`, from the neighbours' blocks, and sends them
+        """Fills the halo of ``extended``, one of ``buffers``, from the neighbours' blocks, and sends them
         this rank's cells. Collective among neighbours: each of them must exchange its halo of the same depth.
 
         Parameters
@@ -131,7 +131,7 @@ class Halo:
         Raises
         ------
         ValueError
-            ``extended`` is not one of :attr:`buffers`, or the halo was freed.
+            ``extended`` is not one of ``buffers``, or the halo was freed.
         """
         for buffer, phases in zip(self.buffers, self._phases, strict=True):
             if extended is buffer:
