@@ -116,10 +116,10 @@ class Entry:
 BASE_MEMORY = 600 * 2**20
 
 
-def evolve_memory(size, settings):
-    """Peak bytes of a one-step workload: the grid, the fixed and periodic outputs, NumPy's scratch, and the
-    np.roll peer's temporaries where every peer runs (its four rolled copies, two sums and the result)."""
-    grids = 4 + (5 if size <= settings.all_peers_up_to else 0)
+def evolve_memory(size, with_roll):
+    """Peak bytes of a one-step workload: the grid, the fixed and periodic outputs, NumPy's scratch, and, where
+    the np.roll peer runs (``with_roll``), its temporaries (its four rolled copies, two sums and the result)."""
+    grids = 4 + (5 if with_roll else 0)
     return BASE_MEMORY + grids * 8 * size * size
 
 
@@ -138,7 +138,7 @@ def plan(peers, settings, threads, groups):
     for size in (*(CALL_COST_GRIDS if settings.mode == "full" else (TINY_GRID,)), *settings.evolve_sizes):
         entries.append(Entry("evolve", f"evolve {size}²",
                              partial(evolve_workload, peers, settings, threads, size),
-                             evolve_memory(size, settings)))
+                             evolve_memory(size, with_roll=size <= settings.all_peers_up_to)))
     for size in settings.multi_step_sizes:
         entries.append(Entry("evolve", f"evolve {settings.steps} steps {size}²",
                              partial(multi_step_workload, peers, settings, threads, size),
