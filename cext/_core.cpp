@@ -417,6 +417,7 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
     }
     const cext::CacheSizes& caches = cext::cache_sizes();
     const cext::DiffusionTuning& tuning = cext::diffusion_tuning();
+    const cext::KeepScratch keep = cext::keep_scratch();
     Ref cache_info = Ref::steal(Py_BuildValue("{s:n, s:n, s:n, s:s}", "l1d", static_cast<Py_ssize_t>(caches.l1d), "l2",
                                               static_cast<Py_ssize_t>(caches.l2), "l3",
                                               static_cast<Py_ssize_t>(caches.l3), "source", caches.source));
@@ -431,8 +432,11 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
         "stream_source", tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache",
         "stream_rejected", stream_rejected.get(), "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes),
         "tile_source", tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "tile_rejected",
-        tile_rejected.get(), "keep_scratch", tuning.keep_scratch ? Py_True : Py_False, "keep_scratch_source",
-        tuning.keep_from_env ? "CEXT_KEEP_SCRATCH" : "default", "keep_scratch_rejected", keep_rejected.get()));
+        tile_rejected.get(), "keep_scratch", keep.keep ? Py_True : Py_False, "keep_scratch_source",
+        keep.set_at_run_time ? "_set_keep_scratch()"
+        : tuning.keep_from_env ? "CEXT_KEEP_SCRATCH"
+                               : "default",
+        "keep_scratch_rejected", keep_rejected.get()));
     if (!tuning_info) {
         return nullptr;
     }
@@ -496,6 +500,34 @@ PyObject* set_simd(PyObject* /*module*/, PyObject* arg) {
     return PyUnicode_FromString(cext::dispatch::use(*table).name);
 }
 
+PyDoc_STRVAR(set_keep_scratch_doc,
+             "_set_keep_scratch($module, keep, /)\n"
+             "--\n"
+             "\n"
+             "Whether multi-round diffusion keeps its scratch grid for the next call\n"
+             "(CEXT_KEEP_SCRATCH decides at import); return the previous setting.\n"
+             "False frees the kept grid. Safe during other threads' calls: each call\n"
+             "gives its grid back under the setting in force when it ends. For tests.");
+
+PyObject* set_keep_scratch(PyObject* /*module*/, PyObject* arg) {
+    if (!PyBool_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "_set_keep_scratch(): 'keep' must be a bool, got %s", type_name(arg));
+        return nullptr;
+    }
+    return PyBool_FromLong(cext::set_keep_scratch(arg == Py_True).keep);
+}
+
+PyDoc_STRVAR(kept_scratch_bytes_doc,
+             "_kept_scratch_bytes($module, /)\n"
+             "--\n"
+             "\n"
+             "The size in bytes of the scratch grid kept for the next multi-round\n"
+             "diffusion call (0: none is kept). For tests.");
+
+PyObject* kept_scratch_bytes(PyObject* /*module*/, PyObject* /*unused*/) {
+    return PyLong_FromSize_t(cext::keep_scratch().kept_bytes);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Module definition
 // ---------------------------------------------------------------------------------------------------------------
@@ -510,6 +542,8 @@ PyMethodDef methods[] = {
     {"fib", fib, METH_O, fib_doc},
     {"_build_info", build_info, METH_NOARGS, build_info_doc},
     {"_set_simd", set_simd, METH_O, set_simd_doc},
+    {"_set_keep_scratch", set_keep_scratch, METH_O, set_keep_scratch_doc},
+    {"_kept_scratch_bytes", kept_scratch_bytes, METH_NOARGS, kept_scratch_bytes_doc},
     {nullptr, nullptr, 0, nullptr},
 };
 

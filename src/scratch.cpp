@@ -39,9 +39,12 @@ namespace {
 // memory for huge pages), against about 300 ms for the 20 steps on 8192^2 that use it. Repeated calls on grids of
 // one size fault it in once. One buffer is kept, the one the latest call used, and it is reused only for a grid
 // at least half its size, so what stays allocated follows the grids the caller is working on;
-// CEXT_KEEP_SCRATCH=0 frees it after every call, and release_scratch() at module teardown.
+// CEXT_KEEP_SCRATCH=0 (or set_keep_scratch(false) at run time) frees it after every call, and release_scratch()
+// at module teardown.
 class ScratchStore {
 public:
+    ScratchStore() : keep_(diffusion_tuning().keep_scratch) {}
+
     AlignedBuffer take(std::size_t count) {
         AlignedBuffer kept;
         std::size_t kept_count = 0;
@@ -58,12 +61,18 @@ public:
     }
 
     // Takes back a buffer of `count` doubles from take(); a buffer kept by a concurrent call is freed instead.
+    // The setting is read under the lock that set_keep() takes, so a buffer given back after keeping was turned
+    // off is freed, never kept.
     void give_back(AlignedBuffer buffer, std::size_t count) noexcept {
-        if (!buffer || !diffusion_tuning().keep_scratch) {
+        if (!buffer) {
             return;
         }
         AlignedBuffer previous;
         std::lock_guard<std::mutex> lock(mutex_);
+        if (!keep_) {
+            previous = std::move(buffer);
+            return;
+        }
         previous = std::move(kept_);  // freed after the lock is released (declared before the guard)
         kept_ = std::move(buffer);
         kept_count_ = count;
@@ -76,10 +85,30 @@ public:
         kept_count_ = 0;
     }
 
+    KeepScratch set_keep(bool keep) noexcept {
+        AlignedBuffer previous;
+        std::lock_guard<std::mutex> lock(mutex_);
+        const KeepScratch before{keep_, set_at_run_time_, kept_ ? kept_count_ * sizeof(double) : 0};
+        keep_ = keep;
+        set_at_run_time_ = true;
+        if (!keep) {
+            previous = std::move(kept_);
+            kept_count_ = 0;
+        }
+        return before;
+    }
+
+    KeepScratch keep() noexcept {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return {keep_, set_at_run_time_, kept_ ? kept_count_ * sizeof(double) : 0};
+    }
+
 private:
     std::mutex mutex_;
     AlignedBuffer kept_;
     std::size_t kept_count_ = 0;
+    bool keep_;
+    bool set_at_run_time_ = false;
 };
 
 ScratchStore& scratch_store() {
@@ -96,5 +125,9 @@ void give_back_scratch(AlignedBuffer buffer, std::size_t count) noexcept {
 }
 
 void release_scratch() noexcept { scratch_store().release(); }
+
+KeepScratch set_keep_scratch(bool keep) noexcept { return scratch_store().set_keep(keep); }
+
+KeepScratch keep_scratch() noexcept { return scratch_store().keep(); }
 
 }  // namespace cext

@@ -1,7 +1,12 @@
 """Thread stress: 16 Python threads making mixed calls with varied num_threads for a bounded time (10 s by default,
-CEXT_STRESS_SECONDS to change it) while another thread switches SIMD paths; every result must be exact and nothing
-may deadlock (a watchdog fails the test and dumps every thread's stack). Also nested thread pools, and calls made
-while another thread's call holds its OpenMP team.
+CEXT_STRESS_SECONDS to change it) while another thread switches the SIMD path and turns the keeping of the scratch
+grid on and off; every result must be exact and nothing may deadlock (a watchdog fails the test and dumps every
+thread's stack). Also nested thread pools, and calls made while another thread's call holds its OpenMP team.
+
+What the module guarantees when the process-wide settings change during calls (with or without the GIL): each call
+reads the kernel table once, when it starts, and finishes on it, and every path computes the same bits; a call's
+scratch grid is its own from the moment it takes it until it gives it back, and the keeping setting is read under
+the store's lock when it does, so nothing is freed under a running call and no grid stays kept once keeping is off.
 """
 
 import faulthandler
@@ -105,15 +110,19 @@ def test_sixteen_threads_of_mixed_calls_stay_exact_and_never_deadlock(pytestconf
         except BaseException as e:  # noqa: BLE001 -- reported below
             failures.append(f"thread {index}: {type(e).__name__}: {e}")
 
-    def switch_simd_paths():
+    def switch_settings():
         rng = random.Random(99)
         while not stop_switching.wait(0.01):
             cext._core._set_simd(rng.choice(paths))
+            keep = rng.random() < 0.5
+            keep_switches[0] += cext._core._set_keep_scratch(keep) != keep
 
     previous = cext._core._build_info()["simd"]
+    previous_keep = cext._core._build_info()["diffusion_tuning"]["keep_scratch"]
+    keep_switches = [0]  # how many times the keeping setting changed
     faulthandler.dump_traceback_later(STRESS_SECONDS + WATCHDOG_SLACK, exit=True)  # a hang kills the run loudly
     try:
-        switcher = threading.Thread(target=switch_simd_paths)
+        switcher = threading.Thread(target=switch_settings)
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
         switcher.start()
         started = time.monotonic()
@@ -128,11 +137,14 @@ def test_sixteen_threads_of_mixed_calls_stay_exact_and_never_deadlock(pytestconf
     finally:
         faulthandler.cancel_dump_traceback_later()
         cext._core._set_simd(previous)
+        cext._core._set_keep_scratch(previous_keep)
     assert not hung, f"deadlock: {hung} still running"
     assert not failures, failures[:10]
     assert min(calls) > 0, calls
+    assert keep_switches[0] > 0, "scratch keeping was never switched"
     record(pytestconfig, f"stress: {THREADS} threads x mixed calls for {elapsed:.1f} s (CEXT_STRESS_SECONDS="
-                         f"{STRESS_SECONDS:g}), {sum(calls)} calls, all exact, SIMD path switched every 10 ms")
+                         f"{STRESS_SECONDS:g}), {sum(calls)} calls, all exact, SIMD path and scratch keeping "
+                         f"switched every 10 ms ({keep_switches[0]} keeping changes)")
 
 
 def test_nested_thread_pools():

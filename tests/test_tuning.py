@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from child_process import run_python
 
@@ -121,6 +122,36 @@ def test_the_scratch_grid_is_kept_for_the_next_call_unless_told_not_to():
     # Both calls fault in their tile buffers alike; a fresh 72 MiB scratch adds at least 36 faults (2 MiB pages;
     # 18432 with 4 KiB pages). Half of that leaves room for noise.
     assert freed - kept >= 18, (kept, freed)
+
+
+def test_scratch_keeping_can_be_switched_at_run_time():
+    core = cext._core
+    grid = np.random.default_rng(1).random((300, 200))
+    out = np.empty_like(grid)
+    expected = cext.evolve(grid, np.empty_like(grid), 0.1, steps=20)  # 20 steps take several rounds: scratch
+    scratch_bytes = grid.nbytes
+    previous = core._set_keep_scratch(True)
+    try:
+        assert core._set_keep_scratch(True) is True
+        assert core._build_info()["diffusion_tuning"]["keep_scratch_source"] == "_set_keep_scratch()"
+        cext.evolve(grid, out, 0.1, steps=20)
+        assert core._kept_scratch_bytes() == scratch_bytes
+        assert core._set_keep_scratch(False) is True
+        assert core._kept_scratch_bytes() == 0  # turning keeping off frees the kept grid at once
+        assert core._build_info()["diffusion_tuning"]["keep_scratch"] is False
+        assert np.array_equal(cext.evolve(grid, out, 0.1, steps=20), expected)
+        assert core._kept_scratch_bytes() == 0  # and a call's grid is freed when it ends
+        assert core._set_keep_scratch(True) is False
+        assert np.array_equal(cext.evolve(grid, out, 0.1, steps=20), expected)
+        assert core._kept_scratch_bytes() == scratch_bytes
+    finally:
+        core._set_keep_scratch(previous)
+
+
+@pytest.mark.parametrize("value", [1, 0, None, "0", np.bool_(True)])
+def test_set_keep_scratch_takes_only_a_bool(value):
+    with pytest.raises(TypeError, match=r"_set_keep_scratch\(\): 'keep' must be a bool"):
+        cext._core._set_keep_scratch(value)
 
 
 # The tuning variables are read once, at import, so each value is tried in a child process. A malformed value is

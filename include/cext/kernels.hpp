@@ -114,6 +114,18 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_
 // any time, from any thread.
 void release_scratch() noexcept;
 
+// Whether multi-round diffusion keeps its scratch grid for the next call: CEXT_KEEP_SCRATCH's decision at first,
+// until set_keep_scratch() changes it (turning it off frees the kept grid) and returns the setting it replaced.
+// Safe from any thread, during other threads' calls: a call that already holds its scratch grid finishes with
+// it, and gives it back under the setting in force when it ends.
+struct KeepScratch {
+    bool keep;
+    bool set_at_run_time;     // false: the setting is still the one CEXT_KEEP_SCRATCH (or the default) gave
+    std::size_t kept_bytes;  // the size of the grid kept now (0: none)
+};
+KeepScratch set_keep_scratch(bool keep) noexcept;
+KeepScratch keep_scratch() noexcept;
+
 // True if the table's diffusion step rounds every operation as the reference does; false means the build fused
 // multiplies and adds (it lost -ffp-contract=off). src/self_check.cpp; the module refuses to import on false.
 bool computes_reference_arithmetic(const KernelTable& kernels) noexcept;
