@@ -14,6 +14,8 @@ import cext
 
 # Cells times steps (evolve), points times maxiter (calculate_z) from which a call releases the GIL.
 RELEASE_GIL_WORK = cext._core._build_info()["release_gil_work"]
+# A free-threaded CPython runs with no GIL unless something enabled it: then no call holds other threads back.
+GIL_ENABLED = getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def count_while(work):
@@ -53,8 +55,9 @@ def test_calculate_z_releases_the_gil():
 def test_evolve_releases_the_gil():
     grid = np.random.default_rng(0).uniform(size=(1024, 1024))
     out = np.empty_like(grid)
-    assert grid.size * 100 >= RELEASE_GIL_WORK
-    during, elapsed = count_while(lambda: cext.evolve(grid, out, 0.1, steps=100, num_threads=1))
+    assert grid.size * 400 >= RELEASE_GIL_WORK
+    # 400 steps: a CPU whose cache holds the whole grid does 100 of them in under 50 ms.
+    during, elapsed = count_while(lambda: cext.evolve(grid, out, 0.1, steps=400, num_threads=1))
     assert elapsed > 0.05
     assert during > 10_000, (during, elapsed)
 
@@ -106,8 +109,10 @@ def threshold_calls(function):
 @pytest.mark.parametrize("function", ["evolve", "calculate_z"])
 def test_the_gil_is_released_from_the_threshold_on(function):
     below, above = threshold_calls(function)
-    # Held, the GIL is never free: not a single run of the other thread.
-    assert runs_of_another_thread(below) == 0
+    # Held, the GIL is never free: not a single run of the other thread. (With no GIL at all, as on a free-threaded
+    # CPython, nothing is held and the other thread always runs: only the second half applies.)
+    if GIL_ENABLED:
+        assert runs_of_another_thread(below) == 0
     # Released thousands of times, it lets the other thread in many of them.
     assert runs_of_another_thread(above) > 0
 
