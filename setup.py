@@ -15,6 +15,7 @@ Environment variables (all optional):
     CEXT_NATIVE=1          also compile the baseline code with -march=native (not portable)
     CEXT_NO_OPENMP=1       build without OpenMP, as on a compiler that lacks it
     CEXT_SANITIZE=address,undefined   build with these -fsanitize options (for the sanitizer CI job)
+    CEXT_WERROR=1          make every compiler warning in cext's build an error (CI, on every Python version)
 """
 
 import os
@@ -82,6 +83,8 @@ class BuildExt(build_ext):
             flags += ["-msse2", "-mfpmath=sse"]  # x87 arithmetic would round differently
         if os.environ.get("CEXT_NATIVE") == "1":
             flags += ["-march=native", "-DCEXT_NATIVE_BUILD=1"]
+        if os.environ.get("CEXT_WERROR") == "1":
+            flags += ["-Werror"]
         return flags
 
     def _configure_openmp(self, ext, msvc):

@@ -433,7 +433,7 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
         "stream_rejected", stream_rejected.get(), "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes),
         "tile_source", tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "tile_rejected",
         tile_rejected.get(), "keep_scratch", keep.keep ? Py_True : Py_False, "keep_scratch_source",
-        keep.set_at_run_time ? "_set_keep_scratch()"
+        keep.set_at_run_time   ? "_set_keep_scratch()"
         : tuning.keep_from_env ? "CEXT_KEEP_SCRATCH"
                                : "default",
         "keep_scratch_rejected", keep_rejected.get()));

@@ -120,7 +120,7 @@ void release_scratch() noexcept;
 // it, and gives it back under the setting in force when it ends.
 struct KeepScratch {
     bool keep;
-    bool set_at_run_time;     // false: the setting is still the one CEXT_KEEP_SCRATCH (or the default) gave
+    bool set_at_run_time;    // false: the setting is still the one CEXT_KEEP_SCRATCH (or the default) gave
     std::size_t kept_bytes;  // the size of the grid kept now (0: none)
 };
 KeepScratch set_keep_scratch(bool keep) noexcept;
