@@ -43,6 +43,11 @@ fi
 # The root sees this machine's kernel interfaces (the suite reads cache sizes from /sys and CPU counts from
 # /proc), its name server, and its certificate authorities (this machine may reach PyPI through a proxy whose
 # authority only its own bundle has). Everything mounted here is unmounted on the way out.
+# A run killed before its cleanup leaves its mounts behind: take them down first (deleting the cache with /dev
+# still bound into it would delete this machine's device nodes).
+for leftover in dev sys proc; do
+    if mountpoint -q "$root/$leftover" 2> /dev/null; then umount -l "$root/$leftover"; fi
+done
 mounts=()
 cleanup() {
     for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2> /dev/null || true; done
