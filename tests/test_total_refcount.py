@@ -84,6 +84,9 @@ EXTRA_CASES = {
     "_set_simd": (cext._core._set_simd, ("baseline",), {}, None, None),
     "_set_simd unknown": (cext._core._set_simd, ("sse9",), {}, ValueError, None),
     "_set_simd not a str": (cext._core._set_simd, (b"avx2",), {}, TypeError, None),
+    "_set_keep_scratch": (cext._core._set_keep_scratch, (True,), {}, None, None),
+    "_set_keep_scratch not a bool": (cext._core._set_keep_scratch, (1,), {}, TypeError, None),
+    "_kept_scratch_bytes": (cext._core._kept_scratch_bytes, (), {}, None, None),
 }
 ALL_CASES = {name: (*case, None) for name, case in CASES.items()} | EXTRA_CASES
 
