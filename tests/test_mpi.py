@@ -140,6 +140,19 @@ def test_blocks_are_shared_evenly_and_scatter_gather_round_trip():
         assert report["gathered"] == [True] * 4, f"rank {rank}: {report['gathered']}"
 
 
+# -- halo exchange -----------------------------------------------------------------------------------------------
+
+@needs_mpi
+@pytest.mark.parametrize("ranks", [3, 4])
+def test_a_halo_exchange_fills_each_halo_cell_from_where_the_grid_holds_it(ranks):
+    # An exchange that never completes is reported by its rank after 10 s; the others, left waiting for that rank
+    # in their next exchange or call, give up on it after 10 s too: well within the launch's timeout.
+    reports = every_rank(ranks, "halo.py", timeout=90, CEXT_MPI_TIMEOUT="10")
+    for rank, report in enumerate(reports):
+        assert report["problems"] == [], f"rank {rank}:\n" + "\n".join(report["problems"])
+        assert report["cases"] == 12, f"rank {rank} checked {report['cases']} cases"
+
+
 # -- bad calls: every rank raises, none waits ---------------------------------------------------------------------
 
 EXPECTED_ERRORS = {
