@@ -108,6 +108,7 @@ def test_gathered_results_equal_the_single_process_kernels(ranks):
         assert report["diffuse"] + len(report["refused"]) == 384, f"rank {rank}"
         assert report["refused"] == root["refused"], f"rank {rank} refused other calls than rank 0"
         assert report["block_untouched"], f"rank {rank}: diffuse() wrote into its block"
+        assert report["result_kept"], f"rank {rank}: a later diffuse() call changed an earlier call's result"
     assert root["diffuse"] >= 300
     for _boundary, _shape, _dims, k, steps, message in root["refused"]:
         assert f"than steps_per_exchange={min(k or 8, steps)}" in message and "rank " in message, message
@@ -135,7 +136,8 @@ def test_blocks_are_shared_evenly_and_scatter_gather_round_trip():
     assert all(rank[0][5] == [False, False] for rank in found)
     assert all(report["periodic"] == [True, True] for report in reports)
     for rank, report in enumerate(reports):
-        # Each rank received its own block of the grid, and rank 0 (only) got the whole grid back.
+        # Each rank received its own block of the grid, as an array of its own, and rank 0 (only) got the whole
+        # grid back.
         assert report["scattered"] == [True] * 4, f"rank {rank}: {report['scattered']}"
         assert report["gathered"] == [True] * 4, f"rank {rank}: {report['gathered']}"
 
@@ -167,6 +169,8 @@ EXPECTED_ERRORS = {
                                    r"dt=0.1, .* and rank \d passed dt=0.2")),
     "k deeper than a block": ("ValueError", (r"diffuse\(\): rank \d's block \(\d+, \d+\) has fewer (rows|columns) "
                                             r"than steps_per_exchange=40")),
+    "k deeper than a one-rank periodic axis": ("ValueError", (r"diffuse\(\): rank \d's block \(10, \d+\) has fewer "
+                                                             r"rows than steps_per_exchange=20")),
     "gather wrong shape": ("ValueError", r"Decomposition.gather\(\): 'block' must have this rank's block shape"),
     "gather other dtype": ("ValueError", (r"Decomposition.gather\(\): every rank must pass the same arguments, "
                                          r"but rank 0 passed dtype=<f8 and rank \d passed dtype=<i4")),
@@ -190,8 +194,11 @@ def test_a_bad_call_on_one_rank_raises_the_same_error_on_every_rank(ranks):
     assert time.monotonic() - start < 30  # nobody waited for a timeout
     for name, (kind, pattern) in EXPECTED_ERRORS.items():
         if ranks == 1 and name in ("different dt", "julia different maxiter", "decomposition different shapes",
-                                   "gather other dtype", "k deeper than a block"):
-            continue  # one rank cannot disagree with itself, and needs no halo: it runs cext.evolve as it is
+                                   "gather other dtype", "k deeper than a block",
+                                   "k deeper than a one-rank periodic axis"):
+            # One rank cannot disagree with itself, and needs no halo: it runs cext.evolve as it is.
+            assert outcomes[0][name] is None, (name, outcomes[0][name])
+            continue
         raised = [outcome[name] for outcome in outcomes]
         for rank, r in enumerate(raised):
             assert r is not None, f"{name}: rank {rank} raised nothing; the ranks raised {raised}"

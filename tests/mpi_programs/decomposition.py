@@ -27,7 +27,9 @@ def run(comm: MPI.Intracomm) -> dict[str, Any]:
         gathered: object = None
         try:  # a block that does not fit its place raises here; the ranks go on to the next shape in step
             block = dec.scatter(grid if comm.rank == 0 else None)
-            scattered = bool(np.array_equal(block, grid[dec.block_slices]) and block.dtype == np.int64)
+            # A block of its own, whatever rank 0's grid becomes.
+            scattered = bool(np.array_equal(block, grid[dec.block_slices]) and block.dtype == np.int64
+                             and block.flags.c_contiguous and not np.shares_memory(block, grid))
             whole = dec.gather(block)
             gathered = whole is None if comm.rank != 0 else whole is not None and bool(np.array_equal(whole, grid))
         except Exception as error:  # noqa: BLE001  # reported with this shape

@@ -21,6 +21,8 @@ def run(comm: MPI.Intracomm) -> dict[str, Any]:
     last = comm.size - 1  # the rank that makes the bad call
     dec = cext.mpi.Decomposition(comm, (40, 30), boundary="periodic")
     good = np.zeros(dec.block_shape)
+    # Periodic rows on one rank: its halo comes from itself, and cannot be deeper than its 10 rows.
+    thin = cext.mpi.Decomposition(comm, (10, 300), boundary="periodic", dims=(1, comm.size))
 
     def bad_on_last(**bad: Any) -> Callable[[], object]:
         arguments: dict[str, Any] = dict(block=good, dt=0.1, steps=5, steps_per_exchange=None)
@@ -38,6 +40,8 @@ def run(comm: MPI.Intracomm) -> dict[str, Any]:
         "bad dt": bad_on_last(dt="0.1"),
         "different dt": bad_on_last(dt=0.2),
         "k deeper than a block": lambda: cext.mpi.diffuse(dec, good, 0.1, steps=50, steps_per_exchange=40),
+        "k deeper than a one-rank periodic axis": lambda: cext.mpi.diffuse(thin, np.zeros(thin.block_shape), 0.1,
+                                                                           steps=30, steps_per_exchange=20),
         "gather wrong shape": lambda: dec.gather(good if rank != last else good[1:]),
         "gather other dtype": lambda: dec.gather(good if rank != last else good.astype(np.int32)),
         "scatter wrong shape": lambda: dec.scatter(np.zeros((4, 4)) if rank == 0 else None),
