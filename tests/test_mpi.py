@@ -133,9 +133,11 @@ def test_blocks_are_shared_evenly_and_scatter_gather_round_trip():
                                                 [[3, 5], [3, 5]], [[5, 7], [0, 3]], [[5, 7], [3, 5]]]
     # More ranks than rows: some blocks are empty, and scatter and gather still work.
     assert [rank[2][2] for rank in found] == [[1, 9], [1, 9], [0, 9], [0, 9], [0, 9], [0, 9]]
-    assert all(rank[0][5] == [False, False] for rank in found)
-    assert all(report["periodic"] == [True, True] for report in reports)
     for rank, report in enumerate(reports):
+        assert report["blocks"][0][5] == [False, False], f"rank {rank}: a fixed grid of ranks wraps"
+        assert report["periodic"] == [True, True], f"rank {rank}: a periodic grid of ranks wraps {report['periodic']}"
+    for rank, report in enumerate(reports):
+        assert report["tiling"] == [None] * 4, f"rank {rank}: {report['tiling']}"
         # Each rank received its own block of the grid, as an array of its own, and rank 0 (only) got the whole
         # grid back.
         assert report["scattered"] == [True] * 4, f"rank {rank}: {report['scattered']}"
