@@ -3,7 +3,7 @@
 #
 # Call from the repository root inside an activated virtualenv where `pip install ".[test]"` was done (as
 # .ci/run does). It installs the tools it needs into that environment, then:
-#   1. mypy --strict on examples/ and the cext package (stubs included);
+#   1. mypy --strict on examples/, the cext package (stubs included) and the MPI test programs;
 #   2. python -m build: an sdist, then a wheel built from that sdist;
 #   3. the typing, docs, packaging, thread-control and Dask tests here, against the built sdist and wheel;
 #   4. the wheel in a fresh virtualenv, with the whole test suite run from a copy of tests/ outside the tree;
@@ -31,8 +31,8 @@ tools=(threadpoolctl numpydoc mypy "${dask_extra[@]}")
 step "tools: mypy, build, threadpoolctl, numpydoc and the dask extra (${dask_extra[*]})"
 python -m pip install --quiet build "${tools[@]}"
 
-step "mypy --strict examples/ cext/"
-python -m mypy --strict examples/ cext/
+step "mypy --strict examples/ cext/ tests/mpi_programs/"
+python -m mypy --strict examples/ cext/ tests/mpi_programs/
 
 step "python -m build (sdist, then a wheel from the sdist)"
 python -m build --outdir "$work/dist" . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }

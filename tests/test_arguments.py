@@ -33,3 +33,18 @@ def test_real_refuses_what_evolve_refuses(value, error):
 @pytest.mark.parametrize("narrowest, expected", [(1, 1), (16, 1), (47, 2), (128, 8), (10**6, 8)])
 def test_default_steps_per_exchange(narrowest, expected):
     assert arguments.default_steps_per_exchange(narrowest) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(None, None), (1, 1), (np.int64(8), 8), (10**6, 10**6)])
+def test_steps_per_exchange_is_none_or_at_least_one(value, expected):
+    assert arguments.steps_per_exchange("f()", value) == expected
+
+
+@pytest.mark.parametrize("value, error, match", [
+    (0, ValueError, r"f\(\): 'steps_per_exchange' must be at least 1, got 0"),
+    (-1, ValueError, r"f\(\): 'steps_per_exchange' must be at least 1, got -1"),
+    (2.0, TypeError, r"f\(\): 'steps_per_exchange' must be an int, got float"),
+])
+def test_steps_per_exchange_refuses(value, error, match):
+    with pytest.raises(error, match=match):
+        arguments.steps_per_exchange("f()", value)

@@ -1,9 +1,10 @@
 """cext.mpi: on 1 to 4 ranks, gathered results equal the single-process kernels bit for bit, and bad calls raise on
 every rank without leaving any waiting.
 
-The MPI programs run under ``mpiexec`` in a subprocess (never in the pytest process, which must not initialise
-MPI). Each launch costs a second or two, so one launch per rank count checks many cases at once and reports them
-as JSON on its last line of output. More ranks than cores are run with ``--oversubscribe``.
+The MPI programs, files in tests/mpi_programs/, run under ``mpiexec`` in a subprocess (never in the pytest
+process, which must not initialise MPI). Each launch costs a second or two, so one launch per rank count checks many
+cases at once. Every rank's outcome, an exception included, is gathered to rank 0, which prints them as JSON on its
+last line of output; the tests check each rank's entry. More ranks than cores are run with ``--oversubscribe``.
 """
 
 import importlib.util
@@ -38,6 +39,7 @@ needs_mpi = pytest.mark.skipif(bool(MISSING), reason=f"cext.mpi tests need mpi4p
                                f"{', '.join(MISSING)} (pip install \"cext[mpi]\")")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PROGRAMS = Path(__file__).resolve().parent / "mpi_programs"
 
 
 def mpi_environment(**env):
@@ -47,151 +49,82 @@ def mpi_environment(**env):
                              **env)
 
 
-def mpirun(ranks, script, *args, tmp_path, timeout=120, check=True, **env):
-    """Runs `script` (Python source) on `ranks` ranks; returns the CompletedProcess."""
-    path = tmp_path / "program.py"
-    path.write_text(textwrap.dedent(script), encoding="utf-8")
-    command = [MPIEXEC, "--oversubscribe", "-n", str(ranks), sys.executable, str(path), *map(str, args)]
-    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout,
-                            env=mpi_environment(**env),
-                            cwd=CHILD_CWD)
-    if check:
-        assert result.returncode == 0, f"mpiexec failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-    return result
+def mpirun(ranks, program, *args, timeout=120, **env):
+    """Runs `program`, a file of tests/mpi_programs/, on `ranks` ranks; returns the CompletedProcess, whatever
+    its exit status.
+
+    A rank that raised where it should not leaves the others waiting for it in their next cext.mpi call; they give
+    up after CEXT_MPI_TIMEOUT seconds, 30 unless `env` says otherwise (not the default 60), so that every rank still
+    reports well within `timeout`. A program still running at `timeout` fails the test with what it printed."""
+    command = [MPIEXEC, "--oversubscribe", "-n", str(ranks), sys.executable, str(PROGRAMS / program), *map(str, args)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=mpi_environment(**{"CEXT_MPI_TIMEOUT": "30", **env}), cwd=CHILD_CWD) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # SIGTERM, not SIGKILL: mpiexec then ends the ranks, which run in process groups of their own.
+            process.terminate()
+            try:
+                stdout, stderr = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                stdout, stderr = process.communicate()
+            pytest.fail(f"{program} on {ranks} ranks still ran after {timeout} s:\n{stdout}\n{stderr}")
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def last_json(output):
     return json.loads(output.strip().splitlines()[-1])
 
 
-# -- correctness: many cases per launch --------------------------------------------------------------------------
-
-CASES = """
-import json, sys
-import numpy as np
-from mpi4py import MPI
-import cext, cext.mpi
-
-comm = MPI.COMM_WORLD
-rank = comm.rank
-report = {"diffuse": 0, "mismatches": [], "refused": [], "julia": {}, "decompositions": []}
-
-def bits(array):
-    return array.view(np.uint64)
-
-# Shapes that every rank count cuts unevenly, thin grids, and grids whose blocks are exactly k wide.
-shapes = [(61, 47), (30, 90), (90, 17), (24, 24)]
-dims_options = [None, (comm.size, 1), (1, comm.size)]
-for boundary in ("fixed", "periodic"):
-    for shape in shapes:
-        grid = np.random.default_rng(shape[0] * 1000 + shape[1]).uniform(-1, 1, size=shape)
-        references = {steps: cext.evolve(grid, np.empty_like(grid), 0.05, 0.7, boundary=boundary, steps=steps)
-                      for steps in (0, 1, 8, 17)}
-        for dims in dims_options:
-            dec = cext.mpi.Decomposition(comm, shape, boundary=boundary, dims=dims)
-            block = dec.scatter(grid if rank == 0 else None)
-            for k in (1, 3, 8, None):
-                for steps, expected in references.items():
-                    try:
-                        result = cext.mpi.diffuse(dec, block, 0.05, 0.7, steps=steps, steps_per_exchange=k,
-                                                  num_threads=1)
-                    except ValueError as error:  # k deeper than some block: refused on every rank alike
-                        report["refused"].append([boundary, shape, dec.dims, k, steps, str(error)])
-                        continue
-                    whole = dec.gather(result)
-                    if rank == 0:
-                        report["diffuse"] += 1
-                        if not np.array_equal(bits(whole), bits(expected)):
-                            report["mismatches"].append([boundary, shape, dec.dims, k, steps])
-
-# The block's own cells are never touched, whatever the decomposition.
-dec = cext.mpi.Decomposition(comm, (40, 40), boundary="periodic")
-block = np.full(dec.block_shape, 0.5)
-cext.mpi.diffuse(dec, block, 0.1, steps=5, steps_per_exchange=2)
-report["block_untouched"] = bool((block == 0.5).all())
-report["decompositions"].append(repr(dec))
-
-# Julia image: the book's grid and a region with other parameters, against calculate_z on one process.
-def coordinates(width, height, x_range, y_range):
-    x_step = (x_range[1] - x_range[0]) / width
-    y_step = (y_range[0] - y_range[1]) / height
-    zs = np.empty((height, width), dtype=np.complex128)
-    zs.real = x_range[0] + np.arange(width) * x_step
-    zs.imag = (y_range[1] + np.arange(height) * y_step)[:, None]
-    return zs
-
-image = cext.mpi.julia_image(comm, 1000, 1000, num_threads=1)
-other = cext.mpi.julia_image(comm, 97, 41, c=0.285 + 0.01j, maxiter=1000, x_range=(-0.5, 0.25),
-                             y_range=(0.1, 0.6), dims=(1, comm.size))
-if rank == 0:
-    report["julia"]["sum"] = int(image.sum(dtype=np.int64))
-    report["julia"]["equal"] = bool(np.array_equal(
-        image, cext.calculate_z(300, coordinates(1000, 1000, (-1.8, 1.8), (-1.8, 1.8)), -0.62772 - 0.42193j)))
-    report["julia"]["other_equal"] = bool(np.array_equal(
-        other, cext.calculate_z(1000, coordinates(97, 41, (-0.5, 0.25), (0.1, 0.6)), 0.285 + 0.01j)))
+def every_rank(ranks, program, *args, **kwargs):
+    """What `program` returned on each rank, in rank order, having checked that every rank reported, that none
+    raised (the failure names the rank and shows its traceback), and then that mpiexec succeeded."""
+    result = mpirun(ranks, program, *args, **kwargs)
     try:
-        import cext.dask
-        report["julia"]["dask_equal"] = bool(np.array_equal(image, cext.dask.julia_image(1000, 1000).compute()))
-    except ImportError:
-        report["julia"]["dask_equal"] = None
-else:
-    report["julia"]["none_elsewhere"] = image is None and other is None
+        outcomes = last_json(result.stdout)
+    except (ValueError, IndexError):  # no report at all: the program died before its gather
+        outcomes = []
+    assert len(outcomes) == ranks, (f"{len(outcomes)} of {ranks} ranks reported; mpiexec exited with "
+                                    f"{result.returncode}:\n{result.stdout}\n{result.stderr}")
+    # Every rank that raised, since the first to raise may have made the others give up waiting for it.
+    raised = [f"rank {rank} raised:\n{outcome['error']}" for rank, outcome in enumerate(outcomes) if outcome["error"]]
+    assert not raised, "\n".join(raised)
+    assert result.returncode == 0, f"mpiexec failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    return [outcome["result"] for outcome in outcomes]
 
-reports = comm.gather(report)
-if rank == 0:
-    print(json.dumps(reports))
-"""
 
+# -- correctness: many cases per launch --------------------------------------------------------------------------
 
 @needs_mpi
 @pytest.mark.parametrize("ranks", [1, 2, 3, 4])
-def test_gathered_results_equal_the_single_process_kernels(ranks, tmp_path):
-    reports = last_json(mpirun(ranks, CASES, tmp_path=tmp_path).stdout)
+def test_gathered_results_equal_the_single_process_kernels(ranks):
+    reports = every_rank(ranks, "cases.py")
     root = reports[0]
-    assert root["mismatches"] == []
-    # 2 boundaries x 4 shapes x 3 dims x 4 k x 4 steps, less the refused ones.
-    assert root["diffuse"] + len(root["refused"]) == 384
+    for rank, report in enumerate(reports):
+        # Each rank's own block, and on rank 0 the gathered grid, against the single-process result.
+        assert report["mismatches"] == [], f"rank {rank}: {report['mismatches']}"
+        # 2 boundaries x 4 shapes x 3 dims x 4 k x 4 steps, less the refused ones, which every rank refuses alike.
+        assert report["diffuse"] + len(report["refused"]) == 384, f"rank {rank}"
+        assert report["refused"] == root["refused"], f"rank {rank} refused other calls than rank 0"
+        assert report["block_untouched"], f"rank {rank}: diffuse() wrote into its block"
+        assert report["result_kept"], f"rank {rank}: a later diffuse() call changed an earlier call's result"
     assert root["diffuse"] >= 300
     for _boundary, _shape, _dims, k, steps, message in root["refused"]:
         assert f"than steps_per_exchange={min(k or 8, steps)}" in message and "rank " in message, message
-    assert all(report["block_untouched"] for report in reports)
     assert root["julia"] == {"sum": 33219980, "equal": True, "other_equal": True,
                              "dask_equal": root["julia"]["dask_equal"]}
     assert root["julia"]["dask_equal"] in (True, None)
-    assert all(report["julia"]["none_elsewhere"] for report in reports[1:])
+    for rank, report in enumerate(reports[1:], 1):
+        assert report["julia"] == {"none_elsewhere": True}, f"rank {rank}: {report['julia']}"
 
 
 # -- decompositions ----------------------------------------------------------------------------------------------
 
-DECOMPOSITION = """
-import json
-import numpy as np
-from mpi4py import MPI
-import cext.mpi
-
-comm = MPI.COMM_WORLD
-found = []
-for shape, dims in [((100, 50), None), ((7, 5), (3, 2)), ((2, 9), (6, 1)), ((0, 4), None)]:
-    dec = cext.mpi.Decomposition(comm, shape, dims=dims)
-    rows, columns = dec.block_slices
-    found.append([list(dec.dims), list(dec.coords), list(dec.block_shape), [rows.start, rows.stop],
-                  [columns.start, columns.stop], dec.comm.Get_topo()[1]])
-    grid = np.arange(shape[0] * shape[1], dtype=np.int64).reshape(shape)
-    block = dec.scatter(grid if comm.rank == 0 else None)
-    assert np.array_equal(block, grid[dec.block_slices]) and block.dtype == np.int64
-    whole = dec.gather(block)
-    assert (whole is None) == (comm.rank != 0) and (whole is None or np.array_equal(whole, grid))
-periodic = cext.mpi.Decomposition(comm, (10, 10), boundary="periodic")
-found.append(periodic.comm.Get_topo()[1])
-everything = comm.gather(found)
-if comm.rank == 0:
-    print(json.dumps(everything))
-"""
-
-
 @needs_mpi
-def test_blocks_are_shared_evenly_and_scatter_gather_round_trip(tmp_path):
-    found = last_json(mpirun(6, DECOMPOSITION, tmp_path=tmp_path).stdout)
+def test_blocks_are_shared_evenly_and_scatter_gather_round_trip():
+    reports = every_rank(6, "decomposition.py")
+    found = [report["blocks"] for report in reports]
     # MPI_Dims_create's balanced 3x2 grid: 100 rows in 34, 33, 33; 50 columns in 25, 25.
     assert [rank[0][:3] for rank in found] == [[[3, 2], [r, c], [34 if r == 0 else 33, 25]]
                                                for r in range(3) for c in range(2)]
@@ -200,63 +133,31 @@ def test_blocks_are_shared_evenly_and_scatter_gather_round_trip(tmp_path):
                                                 [[3, 5], [3, 5]], [[5, 7], [0, 3]], [[5, 7], [3, 5]]]
     # More ranks than rows: some blocks are empty, and scatter and gather still work.
     assert [rank[2][2] for rank in found] == [[1, 9], [1, 9], [0, 9], [0, 9], [0, 9], [0, 9]]
-    assert all(rank[0][5] == [False, False] and rank[4] == [True, True] for rank in found)
+    for rank, report in enumerate(reports):
+        assert report["blocks"][0][5] == [False, False], f"rank {rank}: a fixed grid of ranks wraps"
+        assert report["periodic"] == [True, True], f"rank {rank}: a periodic grid of ranks wraps {report['periodic']}"
+    for rank, report in enumerate(reports):
+        assert report["tiling"] == [None] * 4, f"rank {rank}: {report['tiling']}"
+        # Each rank received its own block of the grid, as an array of its own, and rank 0 (only) got the whole
+        # grid back.
+        assert report["scattered"] == [True] * 4, f"rank {rank}: {report['scattered']}"
+        assert report["gathered"] == [True] * 4, f"rank {rank}: {report['gathered']}"
+
+
+# -- halo exchange -----------------------------------------------------------------------------------------------
+
+@needs_mpi
+@pytest.mark.parametrize("ranks", [3, 4])
+def test_a_halo_exchange_fills_each_halo_cell_from_where_the_grid_holds_it(ranks):
+    # An exchange that never completes is reported by its rank after 10 s; the others, left waiting for that rank
+    # in their next exchange or call, give up on it after 10 s too: well within the launch's timeout.
+    reports = every_rank(ranks, "halo.py", timeout=90, CEXT_MPI_TIMEOUT="10")
+    for rank, report in enumerate(reports):
+        assert report["problems"] == [], f"rank {rank}:\n" + "\n".join(report["problems"])
+        assert report["cases"] == 12, f"rank {rank} checked {report['cases']} cases"
 
 
 # -- bad calls: every rank raises, none waits ---------------------------------------------------------------------
-
-ERRORS = """
-import json, sys
-import numpy as np
-from mpi4py import MPI
-import cext.mpi
-
-comm = MPI.COMM_WORLD
-rank = comm.rank
-last = comm.size - 1  # the rank that makes the bad call
-dec = cext.mpi.Decomposition(comm, (40, 30), boundary="periodic")
-good = np.zeros(dec.block_shape)
-
-def bad_on_last(**bad):
-    arguments = dict(block=good, dt=0.1, steps=5, steps_per_exchange=None)
-    if rank == last:
-        arguments.update(bad)
-    return lambda: cext.mpi.diffuse(dec, arguments.pop("block"), arguments.pop("dt"), **arguments)
-
-calls = {
-    "wrong shape": bad_on_last(block=np.zeros((3, 3))),
-    "wrong dtype": bad_on_last(block=np.zeros(dec.block_shape, dtype=np.float32)),
-    "not an array": bad_on_last(block=[[0.0]]),
-    "negative steps": bad_on_last(steps=-1),
-    "steps not an int": bad_on_last(steps=2.5),
-    "k below 1": bad_on_last(steps_per_exchange=0),
-    "bad dt": bad_on_last(dt="0.1"),
-    "different dt": bad_on_last(dt=0.2),
-    "k deeper than a block": lambda: cext.mpi.diffuse(dec, good, 0.1, steps=50, steps_per_exchange=40),
-    "gather wrong shape": lambda: dec.gather(good if rank != last else good[1:]),
-    "gather other dtype": lambda: dec.gather(good if rank != last else good.astype(np.int32)),
-    "scatter wrong shape": lambda: dec.scatter(np.zeros((4, 4)) if rank == 0 else None),
-    "julia negative width": lambda: cext.mpi.julia_image(comm, -1 if rank == last else 10, 10),
-    "julia different maxiter": lambda: cext.mpi.julia_image(comm, 10, 10, maxiter=300 + (rank == last)),
-    "julia bad dims": lambda: cext.mpi.julia_image(comm, 10, 10, dims=(comm.size + 1, 1) if rank == last else None),
-    "decomposition different shapes": lambda: cext.mpi.Decomposition(comm, (10, 10 + (rank == last))),
-    "decomposition bad boundary": lambda: cext.mpi.Decomposition(comm, (10, 10),
-                                                                 boundary="reflect" if rank == last else "fixed"),
-}
-outcome = {}
-for name, call in calls.items():
-    try:
-        call()
-        outcome[name] = None
-    except Exception as error:
-        outcome[name] = [type(error).__name__, str(error)]
-# After all these refusals, the same decomposition still works.
-whole = dec.gather(cext.mpi.diffuse(dec, good, 0.1, steps=3))
-outcome["still works"] = bool(np.array_equal(whole, np.zeros((40, 30)))) if rank == 0 else whole is None
-everything = comm.gather(outcome)
-if rank == 0:
-    print(json.dumps(everything))
-"""
 
 EXPECTED_ERRORS = {
     "wrong shape": ("ValueError", r"diffuse\(\): 'block' must have this rank's block shape \(\d+, \d+\), got \(3, 3\)"),
@@ -270,6 +171,8 @@ EXPECTED_ERRORS = {
                                    r"dt=0.1, .* and rank \d passed dt=0.2")),
     "k deeper than a block": ("ValueError", (r"diffuse\(\): rank \d's block \(\d+, \d+\) has fewer (rows|columns) "
                                             r"than steps_per_exchange=40")),
+    "k deeper than a one-rank periodic axis": ("ValueError", (r"diffuse\(\): rank \d's block \(10, \d+\) has fewer "
+                                                             r"rows than steps_per_exchange=20")),
     "gather wrong shape": ("ValueError", r"Decomposition.gather\(\): 'block' must have this rank's block shape"),
     "gather other dtype": ("ValueError", (r"Decomposition.gather\(\): every rank must pass the same arguments, "
                                          r"but rank 0 passed dtype=<f8 and rank \d passed dtype=<i4")),
@@ -287,44 +190,31 @@ EXPECTED_ERRORS = {
 
 @needs_mpi
 @pytest.mark.parametrize("ranks", [1, 3])
-def test_a_bad_call_on_one_rank_raises_the_same_error_on_every_rank(ranks, tmp_path):
+def test_a_bad_call_on_one_rank_raises_the_same_error_on_every_rank(ranks):
     start = time.monotonic()
-    outcomes = last_json(mpirun(ranks, ERRORS, tmp_path=tmp_path, timeout=60).stdout)
+    outcomes = every_rank(ranks, "errors.py", timeout=60)
     assert time.monotonic() - start < 30  # nobody waited for a timeout
-    assert len(outcomes) == ranks
     for name, (kind, pattern) in EXPECTED_ERRORS.items():
         if ranks == 1 and name in ("different dt", "julia different maxiter", "decomposition different shapes",
-                                   "gather other dtype", "k deeper than a block"):
-            continue  # one rank cannot disagree with itself, and needs no halo: it runs cext.evolve as it is
+                                   "gather other dtype", "k deeper than a block",
+                                   "k deeper than a one-rank periodic axis"):
+            # One rank cannot disagree with itself, and needs no halo: it runs cext.evolve as it is.
+            assert outcomes[0][name] is None, (name, outcomes[0][name])
+            continue
         raised = [outcome[name] for outcome in outcomes]
-        assert all(r is not None for r in raised), (name, raised)
+        for rank, r in enumerate(raised):
+            assert r is not None, f"{name}: rank {rank} raised nothing; the ranks raised {raised}"
         assert {tuple(r) for r in raised} == {tuple(raised[0])}, f"{name}: ranks raised different errors {raised}"
         assert raised[0][0] == kind and re.search(pattern, raised[0][1]), (name, raised[0])
-    assert all(outcome["still works"] for outcome in outcomes)
-
-
-UNCAUGHT = """
-import sys
-import numpy as np
-from mpi4py import MPI
-import cext.mpi
-
-comm = MPI.COMM_WORLD
-dec = cext.mpi.Decomposition(comm, (400, 400))
-block = np.zeros(dec.block_shape if comm.rank != 1 else (3, 3))
-try:
-    cext.mpi.diffuse(dec, block, 0.1, steps=100, steps_per_exchange=4)
-except ValueError as error:
-    print(f"rank {comm.rank} raised: {error}", flush=True)
-    raise
-print(f"rank {comm.rank} was not stopped", flush=True)
-"""
+    for rank, outcome in enumerate(outcomes):
+        assert outcome["still works"], f"rank {rank}: the decomposition no longer works after the refusals"
 
 
 @needs_mpi
-def test_a_bad_call_on_one_rank_ends_every_rank_within_seconds(tmp_path):
+def test_a_bad_call_on_one_rank_ends_every_rank_within_seconds():
     start = time.monotonic()
-    result = mpirun(4, UNCAUGHT, tmp_path=tmp_path, timeout=60, check=False)
+    # The ranks die of the uncaught exception, so none gathers: each prints its own outcome line.
+    result = mpirun(4, "uncaught.py", timeout=60)
     assert time.monotonic() - start < 30
     assert result.returncode != 0
     assert "was not stopped" not in result.stdout
@@ -333,86 +223,24 @@ def test_a_bad_call_on_one_rank_ends_every_rank_within_seconds(tmp_path):
     assert "'block' must have this rank's block shape (200, 200), got (3, 3) (rank 1) [on rank 1 of 4" in result.stdout
 
 
-FOREIGN = """
-import json, time
-import numpy as np
-from mpi4py import MPI
-import cext.mpi
-
-comm = MPI.COMM_WORLD
-dec = cext.mpi.Decomposition(comm, (30, 30))
-block = np.zeros(dec.block_shape)
-if comm.rank == 1:  # a decomposition of another communicator: the others can only wait for this rank
-    dec = cext.mpi.Decomposition(MPI.COMM_SELF, (30, 30))
-start = time.monotonic()
-try:
-    cext.mpi.diffuse(dec, block, 0.1, steps=4)
-    outcome = None
-except Exception as error:
-    outcome = [type(error).__name__, str(error)]
-try:  # an abandoned call leaves the decomposition unusable, rather than out of step
-    cext.mpi.diffuse(dec, block, 0.1, steps=4)
-    again = None
-except Exception as error:
-    again = type(error).__name__
-print(json.dumps([comm.rank, outcome, round(time.monotonic() - start, 1), again]), flush=True)
-"""
-
-
 @needs_mpi
-def test_a_decomposition_of_another_communicator_raises_on_every_rank(tmp_path):
+def test_a_decomposition_of_another_communicator_raises_on_every_rank():
     start = time.monotonic()
-    result = mpirun(3, FOREIGN, tmp_path=tmp_path, timeout=60, CEXT_MPI_TIMEOUT="2")
+    outcomes = every_rank(3, "foreign.py", timeout=60, CEXT_MPI_TIMEOUT="2")
     assert time.monotonic() - start < 30
-    outcomes = sorted(json.loads(line) for line in result.stdout.splitlines() if line.startswith("["))
-    assert [outcome[0] for outcome in outcomes] == [0, 1, 2]
     # Rank 1 alone: its block is not a block of its one-rank decomposition.
-    assert outcomes[1][1][0] == "ValueError" and "(30, 30)" in outcomes[1][1][1]
-    for rank, outcome, seconds, again in (outcomes[0], outcomes[2]):
-        assert outcome[0] == "TimeoutError" and f"rank {rank} waited 2 s for the other 2 ranks" in outcome[1]
-        assert 1.5 < seconds < 10 and again == "RuntimeError"
-
-
-DOCTESTS = """
-import doctest, functools, json
-import numpy as np
-from mpi4py import MPI
-import cext, cext.mpi
-
-# In the order a reader meets them, sharing names (dec, block) as a reader's session would.
-names = ["cext.mpi", "Decomposition", "Decomposition.slices_of", "Decomposition.shape_of", "Decomposition.scatter",
-         "Decomposition.gather", "Decomposition.halo", "Halo", "Decomposition.free", "default_steps_per_exchange",
-         "diffuse", "julia_image"]
-class AnyOutput(doctest.OutputChecker):
-    # The examples show rank 0's output; on the other ranks any output is right, but an exception still fails.
-    def check_output(self, want, got, optionflags):
-        return True
-
-
-rank = MPI.COMM_WORLD.rank
-globs = {"np": np, "cext": cext, "MPI": MPI}
-failures = tries = 0
-report = []
-for name in names:
-    obj = cext.mpi if name == "cext.mpi" else functools.reduce(getattr, name.split("."), cext.mpi)
-    test = doctest.DocTestParser().get_doctest(obj.__doc__, globs, name, None, 0)
-    runner = doctest.DocTestRunner(checker=None if rank == 0 else AnyOutput(),
-                                   optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    runner.run(test, out=report.append, clear_globs=False)
-    globs.update(test.globs)  # DocTest ran on a copy
-    failures += runner.failures
-    tries += runner.tries
-# Every rank's outcome reaches rank 0, so a failure on any rank fails the test.
-outcomes = MPI.COMM_WORLD.gather([failures, tries, "".join(report)])
-if rank == 0:
-    print(json.dumps(outcomes))
-"""
+    assert outcomes[1][0] is not None, "rank 1 raised nothing"
+    assert outcomes[1][0][0] == "ValueError" and "(30, 30)" in outcomes[1][0][1], outcomes[1]
+    for rank in (0, 2):
+        outcome, seconds, again = outcomes[rank]
+        assert outcome is not None, f"rank {rank} raised nothing"
+        assert outcome[0] == "TimeoutError" and f"rank {rank} waited 2 s for the other 2 ranks" in outcome[1], outcome
+        assert 1.5 < seconds < 10 and again == "RuntimeError", f"rank {rank}: {outcomes[rank]}"
 
 
 @needs_mpi
-def test_docstring_examples_run_on_six_ranks(tmp_path):
-    outcomes = last_json(mpirun(6, DOCTESTS, tmp_path=tmp_path).stdout)
-    assert len(outcomes) == 6
+def test_docstring_examples_run_on_six_ranks():
+    outcomes = every_rank(6, "doctests.py")
     for rank, (failures, tries, report) in enumerate(outcomes):
         assert failures == 0, f"rank {rank}:\n{report}"
         assert tries >= 20, f"rank {rank} ran only {tries} examples"
@@ -438,18 +266,9 @@ def test_cext_mpi_without_mpi4py_says_how_to_install_it():
     assert 'cext.mpi needs mpi4py and an MPI library: pip install "cext[mpi]"' in run_python(code).stdout
 
 
-SIGNATURES = """
-import inspect, json
-import cext.mpi
-print(json.dumps({function.__name__: [[p.name, p.kind.name, repr(p.default)]
-                                      for p in inspect.signature(function).parameters.values()]
-                  for function in (cext.mpi.Decomposition, cext.mpi.diffuse, cext.mpi.julia_image)}))
-"""
-
-
 @needs_mpi
-def test_signatures(tmp_path):
-    signatures = last_json(mpirun(1, SIGNATURES, tmp_path=tmp_path).stdout)
+def test_signatures():
+    (signatures,) = every_rank(1, "signatures.py")
     positional, keyword, empty = "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY", "<class 'inspect._empty'>"
     assert signatures["Decomposition"] == [["comm", positional, empty], ["shape", positional, empty],
                                            ["boundary", keyword, "'fixed'"], ["dims", keyword, "None"]]

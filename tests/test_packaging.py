@@ -118,7 +118,7 @@ def test_sdist_holds_everything_needed_to_build_and_test():
                 "include/cext/kernels.hpp", "tests/conftest.py", "tests/reference.py", "examples/julia.py",
                 "examples/dask_julia.py"}
     if IN_SOURCE_TREE:  # every header, test and example of this tree
-        for folder, pattern in (("include", "**/*.hpp"), ("src", "*.cpp"), ("tests", "*.py"), ("examples", "*.py")):
+        for folder, pattern in (("include", "**/*.hpp"), ("src", "*.cpp"), ("tests", "**/*.py"), ("examples", "*.py")):
             required |= {path.relative_to(SOURCE_TREE).as_posix() for path in (SOURCE_TREE / folder).glob(pattern)}
     assert required <= names, sorted(required - names)
     assert not [name for name in names if name.endswith((".so", ".pyd", ".o", ".pyc"))]

@@ -8,7 +8,9 @@ debug build of CPython can see (total reference counts).
 
 The list covers the kernels on every SIMD path (the backends in simd.hpp are per path; escape_counts.hpp and
 diffusion.hpp are shared templates), the schedules and cancellation, the Python glue, the dispatch, the tuning
-variables read from the environment, the import-time contraction check and show_config()'s fields.
+variables read from the environment, the import-time contraction check and show_config()'s fields, and the Python
+layers on top: the argument checks cext.dask and cext.mpi share, cext.mpi's agreement between ranks, its
+decomposition, halo exchange and diffusion, and the Julia image's coordinates in both.
 """
 
 from dataclasses import dataclass
@@ -52,6 +54,25 @@ CONFIG = "cext/_config.py"
 TUNING_ENV = ("tests/test_tuning.py", "-k", "byte_count or keep_scratch or empty_variable or warnings_are_errors")
 SHOW_CONFIG = ("tests/test_show_config.py",)
 SELF_CHECK_TESTS = ("tests/test_self_check.py",)
+ARGUMENTS = "cext/_arguments.py"
+JULIA_COORDINATES = "cext/_julia.py"
+DASK = "cext/dask.py"
+AGREEMENT = "cext/mpi/agreement.py"
+DECOMPOSITION = "cext/mpi/decomposition.py"
+HALO = "cext/mpi/halo.py"
+MPI_DIFFUSION = "cext/mpi/diffusion.py"
+MPI_JULIA = "cext/mpi/julia.py"
+ARGUMENT_TESTS = ("tests/test_arguments.py",)
+DASK_JULIA = ("tests/test_dask.py", "-k", "julia_image_equals")
+DASK_DIFFUSE = ("tests/test_dask.py", "-k", "diffuse_equals_one_evolve_call")
+# One launch of mpiexec each, a few seconds to half a minute; an MPI test that hangs is cut short by its own
+# timeout (tests/test_mpi.py), so these never reach mutate.py's.
+MPI_CASES = ("tests/test_mpi.py::test_gathered_results_equal_the_single_process_kernels[2]",)
+MPI_BLOCKS = ("tests/test_mpi.py::test_blocks_are_shared_evenly_and_scatter_gather_round_trip",)
+MPI_HALO = ("tests/test_mpi.py", "-k", "halo_exchange")
+MPI_ERRORS_1 = ("tests/test_mpi.py::test_a_bad_call_on_one_rank_raises_the_same_error_on_every_rank[1]",)
+MPI_ERRORS_3 = ("tests/test_mpi.py::test_a_bad_call_on_one_rank_raises_the_same_error_on_every_rank[3]",)
+MPI_SIGNATURES = ("tests/test_mpi.py::test_signatures",)
 
 MUTANTS = [
     # -- escape counts: the shared kernel template (every SIMD path) -----------------------------------------------
@@ -289,4 +310,77 @@ MUTANTS = [
            "show_config() reports the default thread count as the processor count", SHOW_CONFIG),
     Mutant(CONFIG, '"stream_bytes": tuning["stream_bytes"],', '"stream_bytes": tuning["tile_bytes"],',
            "show_config() reports the tile budget as the streaming threshold", SHOW_CONFIG),
+    # -- argument checks shared by cext.dask and cext.mpi ----------------------------------------------------------
+    Mutant(ARGUMENTS, "DEFAULT_NUM_THREADS = 1", "DEFAULT_NUM_THREADS = None",
+           "cext.dask and cext.mpi default to a full OpenMP team per block, oversubscribing the cores",
+           MPI_SIGNATURES),
+    Mutant(ARGUMENTS, "return max(1, min(8, narrowest // 16))", "return max(1, min(16, narrowest // 16))",
+           "the default steps_per_exchange goes up to 16 steps, past one round of evolve's temporal blocking",
+           ARGUMENT_TESTS),
+    Mutant(ARGUMENTS, "    if count < 1:", "    if count < 0:",
+           "steps_per_exchange=0 is accepted (cext.dask.diffuse would then loop for ever)", ARGUMENT_TESTS),
+    # -- the Julia image's coordinates (cext.dask and cext.mpi) -----------------------------------------------------
+    Mutant(JULIA_COORDINATES, "y_step = (y_range[0] - y_range[1]) / height",
+           "y_step = (y_range[1] - y_range[0]) / height",
+           "the imaginary step has the wrong sign: rows climb above y_max instead of descending", DASK_JULIA),
+    Mutant(JULIA_COORDINATES, "x_step = (x_range[1] - x_range[0]) / width if width else 0.0",
+           "x_step = (x_range[1] - x_range[0]) / height if height else 0.0",
+           "the real step is taken from the image's height (right only for square images)", DASK_JULIA),
+    # -- cext.dask --------------------------------------------------------------------------------------------------
+    Mutant(DASK, "            depth=k,", "            depth=k - 1,",
+           "diffuse: the chunks' overlap is one cell shallower than the steps between exchanges", DASK_DIFFUSE),
+    Mutant(DASK, 'boundary="periodic" if boundary == "periodic" else "none",',
+           'boundary="none" if boundary == "periodic" else "periodic",',
+           "diffuse: Dask's halo at the grid's edges swapped (a fixed grid wraps, a periodic one does not)",
+           DASK_DIFFUSE),
+    # -- cext.mpi: the agreement every call makes -----------------------------------------------------------------
+    Mutant(AGREEMENT, "for rank, report in enumerate(reports) if report[1] is not None]",
+           "for rank, report in enumerate(reports[:1]) if report[1] is not None]",
+           "only rank 0's verdict counts: another rank's bad argument surfaces as a disagreement, not as itself",
+           MPI_ERRORS_3),
+    Mutant(AGREEMENT, "raise _ERROR_TYPES.get(kind, RuntimeError)(message + suffix)",
+           "raise ValueError(message + suffix)",
+           "a refused argument is raised as ValueError whatever its type (a TypeError becomes a ValueError)",
+           MPI_ERRORS_1),
+    # -- cext.mpi: the decomposition ------------------------------------------------------------------------------
+    Mutant(DECOMPOSITION, "return (start, start + base + (part < extra))",
+           "return (start, start + base + (part <= extra))",
+           "block split off by one: one block too many gets the extra cell, so blocks overlap", MPI_BLOCKS),
+    Mutant(DECOMPOSITION, "periods=[periodic, periodic]", "periods=[periodic, False]",
+           "a periodic grid of ranks wraps its rows only, not its columns", MPI_BLOCKS),
+    Mutant(DECOMPOSITION, "row, column = self.comm.Get_coords(rank)", "column, row = self.comm.Get_coords(rank)",
+           "a rank's block is found from its coordinates swapped (the grid of ranks transposed)", MPI_BLOCKS),
+    Mutant(DECOMPOSITION, 'if self.boundary == "periodic" or self.dims[axis] > 1]', "if self.dims[axis] > 1]",
+           "a periodic axis of one rank is taken to exchange no halo: a halo deeper than its block is not refused",
+           MPI_ERRORS_3),
+    Mutant(DECOMPOSITION, 'return np.array(array[self.block_slices], dtype=dtype, order="C")',
+           "return array[self.block_slices].astype(dtype, copy=False)",
+           "scatter gives rank 0 a view of its grid, not a C-contiguous block of its own", MPI_BLOCKS),
+    # -- cext.mpi: the halo exchange ------------------------------------------------------------------------------
+    Mutant(HALO, "neighbours = [comm.Shift(axis, 1) for axis in (0, 1)]",
+           "neighbours = [comm.Shift(axis, -1) for axis in (0, 1)]",
+           "the neighbours' direction flipped: the halo above comes from the rank below", MPI_HALO),
+    Mutant(HALO, "after = [0 if higher == MPI.PROC_NULL else depth for", "after = [0 if higher == MPI.PROC_NULL else "
+           "depth + 1 for", "the halo below and to the right is one cell wider than the cells received into it",
+           MPI_HALO),
+    Mutant(HALO, "other = self.block[1] if axis == 0 else slice(0, self.shape[0])",
+           "other = self.block[1] if axis == 0 else self.block[0]",
+           "columns travel only the block's height, so the corners never arrive from the diagonal neighbours",
+           MPI_HALO),
+    Mutant(HALO, "slice(start + extent - depth, start + extent), _tag(axis, _TOWARDS_HIGHER)",
+           "slice(start + extent - depth - 1, start + extent - 1), _tag(axis, _TOWARDS_HIGHER)",
+           "the cells sent to the higher neighbour are taken one cell too far inside the block", MPI_HALO),
+    Mutant(HALO, "regions.append((lower, slice(0, start), _tag(axis, _TOWARDS_HIGHER),",
+           "regions.append((lower, slice(0, start), _tag(axis, _TOWARDS_LOWER),",
+           "the halo from the lower neighbour is awaited under the wrong tag: the exchange never completes", MPI_HALO),
+    # -- cext.mpi: diffusion and the Julia image ------------------------------------------------------------------
+    Mutant(MPI_DIFFUSION, "advance = min(depth, remaining)", "advance = depth",
+           "diffuse: the last exchange advances a full steps_per_exchange even when fewer steps remain", MPI_CASES),
+    Mutant(MPI_DIFFUSION, "return current[halo.block].copy()", "return current[halo.block]",
+           "diffuse returns a view of the halo's buffer, which the next call on the decomposition overwrites",
+           MPI_CASES),
+    Mutant(MPI_JULIA, 'Decomposition._agreed(comm, (height, width), "fixed", grid_of_ranks)',
+           'Decomposition._agreed(comm, (width, height), "fixed", grid_of_ranks)',
+           "julia_image cuts a width x height grid instead of height x width (wrong for non-square images)",
+           MPI_CASES),
 ]

@@ -6,7 +6,8 @@ tests should catch it. For each one this tool
 1. copies the work tree (without build products) into a scratch directory, once;
 2. replaces the snippet, which must occur exactly once: a mutant whose snippet is missing or ambiguous is stale
    (the source moved on) and the tool refuses to run until the list is fixed;
-3. rebuilds the extension in place (a mutant that does not compile is an error in the list, not a kill);
+3. rebuilds the extension in place (a mutant that does not compile is an error in the list, not a kill); a
+   mutant of a Python file needs no rebuild, unless the module was last built from another mutant's C++;
 4. runs the mutant's tests with a time limit: a failing test kills the mutant, and so does the time limit (a
    mutant that makes a call hang has been noticed, just slowly);
 5. restores the file.
@@ -89,6 +90,11 @@ def build(python, root):
     return status == 0, output
 
 
+def compiled(mutant):
+    """Whether the mutant's file goes into the compiled module (or decides how it is built)."""
+    return not mutant.file.endswith(".py") or mutant.file == "setup.py"
+
+
 def test_command(python, tests):
     # -x: the first failure kills the mutant; -p no:cacheprovider: nothing is written into the copy between runs.
     return [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
@@ -158,13 +164,22 @@ def main():
         print(f"baseline: the unmutated tree passes all {len(selections)} test selections")
 
         results = []
+        # Interpreters whose compiled module was last built from a mutated C++ source (or failed to build).
+        mutated_modules = set()
         for i, m in enumerate(runnable, 1):
             path = root / m.file
             original_text = path.read_text()
             path.write_text(original_text.replace(m.original, m.replacement, 1))
             python = interpreter(m, debug_python)
             try:
-                built, output = build(python, root)
+                if not compiled(m) and python not in mutated_modules:
+                    built, output = True, ""  # the unmutated module is in place already
+                else:
+                    built, output = build(python, root)
+                    if not compiled(m) and built:
+                        mutated_modules.discard(python)  # the unmutated C++ compiled again
+                    else:
+                        mutated_modules.add(python)
                 if not built:
                     verdict, detail, seconds = "NO-BUILD", output.strip().splitlines()[-1:], 0.0
                 else:
