@@ -62,7 +62,6 @@ mount_into proc proc "$root/proc"
 mount_into bind /sys "$root/sys"
 mount_into bind /dev "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt" 2> /dev/null || true
 in_root() { chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     LANG=C.UTF-8 CEXT_STRESS_SECONDS="${CEXT_STRESS_SECONDS:-5}" PARALLEL_THREADS="${PARALLEL_THREADS:-4}" \
     KEEP="${KEEP:-0}" DEBIAN_FRONTEND=noninteractive "$@"; }
@@ -74,6 +73,9 @@ if ! in_root dpkg -s "${packages[@]}" > /dev/null 2>&1; then
     in_root apt-get "${apt_options[@]}" update -qq
     in_root apt-get "${apt_options[@]}" install -y -qq "${packages[@]}" > /dev/null
 fi
+# After the packages, whose ca-certificates writes the root's own bundle: this machine's bundle replaces it on every
+# run (a new root has no /etc/ssl/certs before that package is installed).
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 echo "in the root: $(in_root g++ --version | head -1); $(for v in "$@"; do in_root "python$v" --version; done | paste -sd, -)"
 
 rm -rf "$root/cext"
