@@ -81,29 +81,34 @@ public:
     void release() noexcept {
         AlignedBuffer previous;
         std::lock_guard<std::mutex> lock(mutex_);
-        previous = std::move(kept_);
-        kept_count_ = 0;
+        previous = drop_kept();
     }
 
     KeepScratch set_keep(bool keep) noexcept {
         AlignedBuffer previous;
         std::lock_guard<std::mutex> lock(mutex_);
-        const KeepScratch before{keep_, set_at_run_time_, kept_ ? kept_count_ * sizeof(double) : 0};
+        const KeepScratch before = state();
         keep_ = keep;
         set_at_run_time_ = true;
         if (!keep) {
-            previous = std::move(kept_);
-            kept_count_ = 0;
+            previous = drop_kept();
         }
         return before;
     }
 
     KeepScratch keep() noexcept {
         std::lock_guard<std::mutex> lock(mutex_);
-        return {keep_, set_at_run_time_, kept_ ? kept_count_ * sizeof(double) : 0};
+        return state();
     }
 
 private:
+    // Both with the lock held. kept_count_ is 0 whenever no buffer is kept (take() and drop_kept() zero it).
+    AlignedBuffer drop_kept() noexcept {
+        kept_count_ = 0;
+        return std::move(kept_);
+    }
+    KeepScratch state() const noexcept { return {keep_, set_at_run_time_, kept_count_ * sizeof(double)}; }
+
     std::mutex mutex_;
     AlignedBuffer kept_;
     std::size_t kept_count_ = 0;
