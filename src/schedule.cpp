@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <utility>
 
@@ -16,27 +17,60 @@
 
 namespace cext {
 
+namespace {
+
+std::ptrdiff_t round_up(std::ptrdiff_t n, std::ptrdiff_t unit) { return (n + unit - 1) / unit * unit; }
+
+// The bounds of an escape-counts chunk, in points.
+constexpr std::ptrdiff_t kMinEscapeChunk = 256, kMaxEscapeChunk = 2048;
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------------------------
 // Escape counts
 // ---------------------------------------------------------------------------------------------------------------
 
 Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& a, int num_threads,
                      CancelToken& cancel) noexcept {
-    if (a.maxiter == 0) {
+    if (a.maxiter == 0 || a.n == 0) {
         std::fill(a.counts, a.counts + a.n, 0);
         return Status::ok;
     }
-    const std::ptrdiff_t chunk = 64 * kernels.lanes;  // unit of dynamic scheduling
-    const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
     // Work estimate: most points escape early, so count at most 64 iterations a point.
     const double work = static_cast<double>(a.n) * static_cast<double>(std::min<std::int32_t>(a.maxiter, 64));
-    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18), chunks));
+    const int threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 18),
+                                                                  round_up(a.n, kMinEscapeChunk) / kMinEscapeChunk));
+    // The unit of dynamic scheduling: large, since the kernel packs the points still going of a chunk between its
+    // rounds and fuller chunks pack better, but at least eight a thread, so that the threads finish together.
+    const std::ptrdiff_t chunk =
+        threads == 1 ? std::min(a.n, kMaxEscapeChunk)
+                     : std::clamp(round_up(a.n / (8 * threads), kEscapeGroupPoints), kMinEscapeChunk, kMaxEscapeChunk);
+    const std::ptrdiff_t chunks = (a.n + chunk - 1) / chunk;
+    const std::ptrdiff_t capacity = round_up(chunk, kEscapeGroupPoints);
+
+    // Each thread's scratch: on the stack for a small call, which a heap allocation would cost more than its work.
+    constexpr std::ptrdiff_t kSmall = kEscapeGroupPoints;
+    double small_values[4 * kSmall];
+    std::int64_t small_points[3 * kSmall];
+    std::unique_ptr<double[]> values;
+    std::unique_ptr<std::int64_t[]> points;
+    if (threads > 1 || capacity > kSmall) {
+        values.reset(new (std::nothrow) double[static_cast<std::size_t>(4 * capacity * threads)]);
+        points.reset(new (std::nothrow) std::int64_t[static_cast<std::size_t>(3 * capacity * threads)]);
+        if (!values || !points) {
+            return Status::no_memory;
+        }
+    }
+    double* const all_values = values ? values.get() : small_values;
+    std::int64_t* const all_points = points ? points.get() : small_points;
 
     TeamProgress progress(cancel);
     run_team(threads, [&](bool in_team) {
+        const std::ptrdiff_t member = team_member();
+        const EscapeScratch scratch{all_values + 4 * capacity * member, all_points + 3 * capacity * member, capacity};
         share_items(in_team, chunks, [&](std::ptrdiff_t ch) {
             if (!cancel.check()) {
-                kernels.escape_range(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), cancel);
+                kernels.escape_range(a, ch * chunk, std::min(a.n, (ch + 1) * chunk), scratch, cancel);
             }
         });
         progress.arrive_and_wait(team_size(), 0);

@@ -1,8 +1,19 @@
 // Julia-set escape counts, the compute half: one chunk of points on one thread, vectorised across points.
 // (The arithmetic is stated in include/cext/kernels.hpp; the schedule over threads is in src/schedule.cpp.)
 //
+// Points escape after very different numbers of iterations (on the book's grid half of them within two, a tenth
+// never), so a vector of 4 or 8 points that ran until its slowest lane was done would leave most lanes idle.
+// Such wide vectors iterate a chunk in rounds instead (escape_in_rounds): every point still going runs the same
+// number of iterations in a round, with no test in between; then the points that are done write their counts
+// and the others are packed together (compressed), in order, for the next round, which runs half as many
+// iterations again. Every vector of a round is full but its last, whatever the points do, and nothing in the
+// inner loop depends on their values, so nothing mispredicts. Vectors of 1 or 2 points keep few lanes idle and
+// would gain less than the packing costs: they run until all their lanes are done and are then refilled whole
+// (escape_in_slots).
+//
 // Results are bit-identical on every SIMD backend and to the scalar loop: each lane runs exactly the reference
-// recurrence, and a lane stops counting once its condition fails and never restarts.
+// recurrence, carried from round to round, and a lane stops counting once its condition fails and never
+// restarts.
 // Layout: `z` and `c` hold interleaved (real, imag) doubles; `counts` holds int32.
 #pragma once
 
@@ -17,8 +28,238 @@
 
 namespace cext::CEXT_ISA {
 
+// Vectors iterated together: four independent dependency chains keep the multiply and add pipelines busy.
+constexpr int kGroup = 4;
+
+// Iterations of the first round, and the most of any round. Each round runs half as many again as the one
+// before: short enough that a point done early in a round idles for little of it, long enough that packing the
+// survivors costs little against it. The cap bounds the time between two cancellation checks.
+constexpr std::int64_t kFirstRound = 3;
+constexpr std::int64_t kLongestRound = 1 << 12;
+
 // Iterations between two cancellation checks (only matters for huge maxiter).
 constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;
+
+// The points of a chunk still going after a round, packed: lane state and each point's index, in the call's
+// scratch; and the points done in the current round, with their counts.
+struct Survivors {
+    double *zr, *zi, *cr, *ci;
+    std::int64_t *point, *done_point, *done_count;
+    std::ptrdiff_t count;
+
+    explicit Survivors(const EscapeScratch& scratch)
+        : zr(scratch.values),
+          zi(zr + scratch.capacity),
+          cr(zi + scratch.capacity),
+          ci(cr + scratch.capacity),
+          point(scratch.points),
+          done_point(point + scratch.capacity),
+          done_count(done_point + scratch.capacity),
+          count(0) {}
+};
+
+// One vector of points in a round.
+template <class S>
+struct Lanes {
+    typename S::vec zr, zi, cr, ci;
+    typename S::counter n, point;
+    typename S::mask live;
+    unsigned valid;  // lanes that hold a point
+};
+
+CEXT_INLINE unsigned lane_count(unsigned bits) {
+#if defined(__GNUC__)
+    return static_cast<unsigned>(__builtin_popcount(bits));
+#else
+    unsigned n = 0;
+    for (; bits != 0; bits &= bits - 1) {
+        ++n;
+    }
+    return n;
+#endif
+}
+
+CEXT_INLINE unsigned first_lanes(std::ptrdiff_t count, int lanes) {
+    return count >= lanes ? (1U << lanes) - 1 : count <= 0 ? 0U : (1U << count) - 1;
+}
+
+// The first round's vector of points [first, first + lanes) of the input, cut at `end`. Lanes past the end
+// hold no point (they are never read or written).
+template <class S>
+CEXT_INLINE void load_from_input(Lanes<S>& v, const EscapeCountsArgs& a, std::ptrdiff_t first, std::ptrdiff_t end) {
+    constexpr int L = S::lanes;
+    v.valid = first_lanes(end - first, L);
+    v.n = S::counter_zero();
+    v.point = S::counter_index(first);
+    v.live = S::lanes_mask(v.valid);
+    if (v.valid == 0) {  // a placeholder in the chunk's last group
+        v.zr = v.zi = v.cr = v.ci = S::splat(0.0);
+        return;
+    }
+    const double* z = a.z + 2 * first;
+    const double* c = a.c_is_scalar ? a.c : a.c + 2 * first;
+    double zpad[2 * L] = {}, cpad[2 * L] = {};
+    if (end - first < L) {  // a partial vector: copy what exists, so that no load reads past the arrays
+        std::copy(z, z + 2 * (end - first), zpad);
+        z = zpad;
+        if (!a.c_is_scalar) {
+            std::copy(c, c + 2 * (end - first), cpad);
+            c = cpad;
+        }
+    }
+    S::load_complex(z, v.zr, v.zi);
+    if (a.c_is_scalar) {
+        v.cr = S::splat(c[0]);
+        v.ci = S::splat(c[1]);
+    } else {
+        S::load_complex(c, v.cr, v.ci);
+    }
+}
+
+// A later round's vector: survivors [first, first + lanes) of `total`, every one of which has counted `counted`
+// so far.
+template <class S>
+CEXT_INLINE void load_survivors(Lanes<S>& v, const Survivors& s, const EscapeCountsArgs& a, std::ptrdiff_t first,
+                                std::ptrdiff_t total, std::int64_t counted) {
+    v.valid = first_lanes(total - first, S::lanes);
+    v.n = S::counter_splat(counted);
+    v.live = S::lanes_mask(v.valid);
+    if (v.valid == 0) {  // a placeholder in the last group
+        v.point = S::counter_zero();
+        v.zr = v.zi = v.cr = v.ci = S::splat(0.0);
+        return;
+    }
+    // The lanes past the last survivor read what the previous round stored there last (every round ends with a
+    // whole vector stored at its final count): they are not live, and never stored.
+    v.point = S::load_counters(s.point + first);
+    v.zr = S::loadu(s.zr + first);
+    v.zi = S::loadu(s.zi + first);
+    if (a.c_is_scalar) {
+        v.cr = S::splat(a.c[0]);
+        v.ci = S::splat(a.c[1]);
+    } else {
+        v.cr = S::loadu(s.cr + first);
+        v.ci = S::loadu(s.ci + first);
+    }
+}
+
+// One iteration of one vector. A lane that has failed the test stays failed (its z keeps changing, its count
+// does not).
+template <class S, class Vector>
+CEXT_INLINE void iterate(Vector& v, typename S::vec four) {
+    using vec = typename S::vec;
+    const vec zr2 = S::mul(v.zr, v.zr);
+    const vec zi2 = S::mul(v.zi, v.zi);
+    v.live = S::less_where(v.live, S::add(zr2, zi2), four);
+    v.n = S::count_if(v.n, v.live);
+    // zr*zi + zi*zr: both products are the same IEEE result t, so the sum is t + t.
+    const vec t = S::mul(v.zr, v.zi);
+    v.zr = S::add(S::sub(zr2, zi2), v.cr);
+    v.zi = S::add(S::add(t, t), v.ci);
+}
+
+// After a round: the lanes still live go on (unless the round reached maxiter), packed at `s.count`; the others
+// are done. In the first round every lane's count is written where it belongs (a survivor's is overwritten when
+// it is done); later, the done lanes' counts are noted in the buffer's done list. No lane here has counted past
+// maxiter: no round runs past it.
+template <class S>
+CEXT_INLINE void settle(const Lanes<S>& v, Survivors& s, std::ptrdiff_t& done, const EscapeCountsArgs& a,
+                        std::ptrdiff_t first_point, bool first_round, bool last_round) {
+    const unsigned going = last_round ? 0U : S::lane_bits(v.live) & v.valid;
+    if (first_round) {
+        if (v.valid == (1U << S::lanes) - 1) {
+            S::store_counts(a.counts + first_point, v.n);
+        } else {
+            std::int64_t n[S::lanes];
+            S::store_counters(n, v.n);
+            for (unsigned k = 0; (v.valid >> k) & 1U; ++k) {
+                a.counts[first_point + k] = static_cast<std::int32_t>(n[k]);
+            }
+        }
+    } else {
+        const unsigned finished = v.valid & ~going;
+        S::store_counters(s.done_point + done, S::compress_counters(v.point, finished));
+        S::store_counters(s.done_count + done, S::compress_counters(v.n, finished));
+        done += lane_count(finished);
+    }
+    // Whole vectors are stored: the lanes past the survivors land on this vector's own, already loaded, points.
+    const std::ptrdiff_t to = s.count;
+    S::storeu(s.zr + to, S::compress(v.zr, going));
+    S::storeu(s.zi + to, S::compress(v.zi, going));
+    if (!a.c_is_scalar) {
+        S::storeu(s.cr + to, S::compress(v.cr, going));
+        S::storeu(s.ci + to, S::compress(v.ci, going));
+    }
+    S::store_counters(s.point + to, S::compress_counters(v.point, going));
+    s.count += lane_count(going);
+}
+
+// Runs one round of `iterations` over the chunk [begin, end) (first round) or over the survivors, which it
+// replaces with the survivors of this round, in place: a group is loaded before anything of it is stored, and
+// survivors never move up.
+template <class S>
+void run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, Survivors& s, std::int64_t counted,
+               std::int64_t iterations, bool first_round) {
+    constexpr int L = S::lanes;
+    const bool last_round = counted + iterations >= a.maxiter;
+    const typename S::vec four = S::splat(4.0);
+    const std::ptrdiff_t total = first_round ? end - begin : s.count;
+    s.count = 0;
+    std::ptrdiff_t done = 0;
+    for (std::ptrdiff_t g = 0; g < total; g += kGroup * L) {
+        Lanes<S> v0, v1, v2, v3;
+        if (first_round) {
+            load_from_input(v0, a, begin + g, end);
+            load_from_input(v1, a, begin + g + L, end);
+            load_from_input(v2, a, begin + g + 2 * L, end);
+            load_from_input(v3, a, begin + g + 3 * L, end);
+        } else {
+            load_survivors(v0, s, a, g, total, counted);
+            load_survivors(v1, s, a, g + L, total, counted);
+            load_survivors(v2, s, a, g + 2 * L, total, counted);
+            load_survivors(v3, s, a, g + 3 * L, total, counted);
+        }
+        for (std::int64_t k = 0; k < iterations; ++k) {
+            iterate<S>(v0, four);
+            iterate<S>(v1, four);
+            iterate<S>(v2, four);
+            iterate<S>(v3, four);
+        }
+        settle(v0, s, done, a, begin + g, first_round, last_round);
+        settle(v1, s, done, a, begin + g + L, first_round, last_round);
+        settle(v2, s, done, a, begin + g + 2 * L, first_round, last_round);
+        settle(v3, s, done, a, begin + g + 3 * L, first_round, last_round);
+    }
+    for (std::ptrdiff_t i = 0; i < done; ++i) {
+        a.counts[s.done_point[i]] = static_cast<std::int32_t>(s.done_count[i]);
+    }
+}
+
+// Escape counts of points [begin, end) in rounds, the survivors packed in `scratch`. Returns false if cancelled.
+template <class S>
+bool escape_in_rounds(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, const EscapeScratch& scratch,
+                      CancelToken& cancel) {
+    static_assert(kGroup * S::lanes <= kEscapeGroupPoints, "a round's groups must tile the scratch's capacity");
+    Survivors s(scratch);
+    std::int64_t counted = 0, until_check = kIterationsPerCheck;
+    std::int64_t iterations = std::min<std::int64_t>(kFirstRound, a.maxiter);
+    run_round<S>(a, begin, end, s, counted, iterations, true);
+    while (s.count > 0) {
+        counted += iterations;
+        until_check -= iterations;
+        if (until_check <= 0) {
+            until_check = kIterationsPerCheck;
+            if (cancel.check()) {
+                return false;
+            }
+        }
+        iterations = std::min({iterations + iterations / 2, kLongestRound, a.maxiter - counted});
+        run_round<S>(a, begin, end, s, counted, iterations, false);
+    }
+    return true;
+}
+
+// ---- vectors of 1 or 2 points: whole vectors in flight ----
 
 // One vector of points in flight.
 template <class S>
@@ -88,21 +329,6 @@ CEXT_INLINE void store_slot(const Slot<S>& slot, const EscapeCountsArgs& a, std:
     }
 }
 
-// One iteration of one slot. A lane that has failed the test stays failed (its z keeps changing, its count
-// does not).
-template <class S>
-CEXT_INLINE void iterate(Slot<S>& slot, typename S::vec four) {
-    using vec = typename S::vec;
-    const vec zr2 = S::mul(slot.zr, slot.zr);
-    const vec zi2 = S::mul(slot.zi, slot.zi);
-    slot.live = S::less_where(slot.live, S::add(zr2, zi2), four);
-    slot.n = S::count_if(slot.n, slot.live);
-    // zr*zi + zi*zr: both products are the same IEEE result t, so the sum is t + t.
-    const vec t = S::mul(slot.zr, slot.zi);
-    slot.zr = S::add(S::sub(zr2, zi2), slot.cr);
-    slot.zi = S::add(S::add(t, t), slot.ci);
-}
-
 // After a block: when all its lanes have finished, or maxiter is reached, the slot is stored and refilled in
 // place. Returns false once the slot is a placeholder.
 template <class S>
@@ -130,7 +356,7 @@ constexpr int kBlock = 4;
 // The slots are separate local variables, not an array, so that they stay in registers. Returns false if
 // cancelled.
 template <class S>
-bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken& cancel) {
+bool escape_in_slots(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken& cancel) {
     Slot<S> s0, s1, s2, s3;
     std::ptrdiff_t next = begin;
     load_slot(s0, a, next, end);
@@ -141,10 +367,10 @@ bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_
     std::int64_t until_check = kIterationsPerCheck;
     for (;;) {
         for (int k = 0; k < kBlock; ++k) {
-            iterate(s0, four);
-            iterate(s1, four);
-            iterate(s2, four);
-            iterate(s3, four);
+            iterate<S>(s0, four);
+            iterate<S>(s1, four);
+            iterate<S>(s2, four);
+            iterate<S>(s3, four);
         }
         // Four statements, not one `||` chain: every slot must settle.
         const bool busy0 = settle_slot(s0, kBlock, a, next, end);
@@ -161,6 +387,17 @@ bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_
                 return false;
             }
         }
+    }
+}
+
+// Escape counts of points [begin, end), at most scratch.capacity of them. Returns false if cancelled.
+template <class S>
+bool escape_range(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, const EscapeScratch& scratch,
+                  CancelToken& cancel) {
+    if constexpr (S::lanes > 2) {
+        return escape_in_rounds<S>(a, begin, end, scratch, cancel);
+    } else {
+        return escape_in_slots<S>(a, begin, end, cancel);
     }
 }
 

@@ -37,6 +37,16 @@ struct EscapeCountsArgs {
     std::int32_t maxiter;  // >= 0
 };
 
+// Where a call of KernelTable::escape_range keeps the points still going between its rounds (see
+// include/cext/escape_counts.hpp): room for `capacity` points, at least the call's, rounded up to a multiple of
+// kEscapeGroupPoints.
+struct EscapeScratch {
+    double* values;        // 4 x capacity
+    std::int64_t* points;  // 3 x capacity
+    std::ptrdiff_t capacity;
+};
+constexpr std::ptrdiff_t kEscapeGroupPoints = 64;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Explicit steps of the 2-D diffusion equation (5-point stencil)
 // ---------------------------------------------------------------------------------------------------------------
@@ -87,8 +97,10 @@ struct KernelTable {
     unsigned required_features;  // feature bits the CPU and OS must support (include/cext/isa_list.hpp)
     int lanes;                   // doubles per vector
 
-    // Escape counts of points [begin, end). Returns false if cancelled (counts then unspecified).
-    bool (*escape_range)(const EscapeCountsArgs&, std::ptrdiff_t begin, std::ptrdiff_t end, CancelToken&);
+    // Escape counts of points [begin, end), at most scratch.capacity of them. Returns false if cancelled (counts
+    // then unspecified).
+    bool (*escape_range)(const EscapeCountsArgs&, std::ptrdiff_t begin, std::ptrdiff_t end, const EscapeScratch&,
+                         CancelToken&);
 
     // One step of rows [first_row, last_row) from `src` to `dst`; `stream` writes with non-temporal stores.
     void (*diffusion_rows)(const DiffusionGrid&, const double* src, double* dst, std::ptrdiff_t first_row,

@@ -9,12 +9,20 @@
 //   left_neighbours(prev, cur)     lane k holds element k - 1 of the pair (prev, cur): prev's last, then cur's
 //   right_neighbours(cur, next)    lane k holds element k + 1 of the pair (cur, next): cur's from 1, then next's
 //   add, sub, mul                  exactly one IEEE-754 operation per lane, never fused
-//   less_where(m, a, b)           m && a < b per lane (ordered: false on NaN), all_true, any
+//   less_where(m, a, b)           m && a < b per lane (ordered: false on NaN)
 //   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
 //   counter_zero, count_if(n, m)   n + 1 where m holds
 //   store_counts(dst, n)           n converted to int32, `lanes` values
 //   store_counters(dst, n)         n as it is, `lanes` int64 values
 //   load_complex(p, re, im)        de-interleave `lanes` complex128 values starting at p
+// and, for backends of 1 or 2 lanes (whose escape counts refill whole vectors):
+//   all_true(), any(m)             the mask of every lane; whether m holds in some lane
+// or, for backends of more than 2 lanes (whose escape counts run in rounds of packed points):
+//   lanes_mask(bits)               the mask true in the lanes of `bits` (lane k is bit k), lane_bits(m) back
+//   counter_splat(x), counter_index(first)   x in every lane; first + k in lane k
+//   load_counters(p)               `lanes` int64 values
+//   compress(v, bits), compress_counters(n, bits)   the lanes of `bits` moved, in order, to the lowest lanes
+//                                  (the lanes above them hold anything)
 //
 // The files that instantiate a backend are compiled with the matching -m flags; nothing here checks the CPU.
 // Arithmetic exactness relies on -ffp-contract=off (no FMA contraction) and SSE2 (not x87) floating point.
@@ -126,8 +134,6 @@ struct AVX2 {
     static vec sub(vec a, vec b) { return _mm256_sub_pd(a, b); }
     static vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
     static mask less_where(mask m, vec a, vec b) { return _mm256_and_pd(m, _mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
-    static mask all_true() { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
-    static bool any(mask m) { return _mm256_movemask_pd(m) != 0; }
     using counter = __m256i;
     static counter counter_zero() { return _mm256_setzero_si256(); }
     static counter count_if(counter n, mask m) { return _mm256_sub_epi64(n, _mm256_castpd_si256(m)); }
@@ -146,6 +152,47 @@ struct AVX2 {
         const vec hi = _mm256_unpackhi_pd(a, b);  // i0 i2 i1 i3
         re = _mm256_permute4x64_pd(lo, _MM_SHUFFLE(3, 1, 2, 0));
         im = _mm256_permute4x64_pd(hi, _MM_SHUFFLE(3, 1, 2, 0));
+    }
+    static __m256i lanes_of(unsigned bits) {  // all ones in the lanes of `bits`
+        const __m256i bit = _mm256_setr_epi64x(1, 2, 4, 8);
+        return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(bits), bit), bit);
+    }
+    static mask lanes_mask(unsigned bits) { return _mm256_castsi256_pd(lanes_of(bits)); }
+    static unsigned lane_bits(mask m) { return static_cast<unsigned>(_mm256_movemask_pd(m)); }
+    static counter counter_splat(std::int64_t x) { return _mm256_set1_epi64x(x); }
+    static counter counter_index(std::int64_t first) {
+        return _mm256_add_epi64(_mm256_set1_epi64x(first), _mm256_setr_epi64x(0, 1, 2, 3));
+    }
+    static counter load_counters(const std::int64_t* p) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    }
+    // AVX2 has no compress: a permutation of 32-bit halves from a table of the 16 lane sets.
+    static counter compress_counters(counter n, unsigned bits) {
+        return _mm256_permutevar8x32_epi32(
+            n, _mm256_load_si256(reinterpret_cast<const __m256i*>(compress_table().order[bits])));
+    }
+    static vec compress(vec v, unsigned bits) {
+        return _mm256_castsi256_pd(compress_counters(_mm256_castpd_si256(v), bits));
+    }
+    struct CompressTable {
+        alignas(32) std::int32_t order[16][8];
+    };
+    static const CompressTable& compress_table() {
+        static constexpr CompressTable table = [] {
+            CompressTable t{};
+            for (unsigned bits = 0; bits < 16; ++bits) {
+                int to = 0;
+                for (int lane = 0; lane < 4; ++lane) {
+                    if ((bits >> lane) & 1U) {
+                        t.order[bits][2 * to] = 2 * lane;
+                        t.order[bits][2 * to + 1] = 2 * lane + 1;
+                        ++to;
+                    }
+                }
+            }
+            return t;
+        }();
+        return table;
     }
 };
 #endif
@@ -179,8 +226,6 @@ struct AVX512 {
     static vec sub(vec a, vec b) { return _mm512_sub_pd(a, b); }
     static vec mul(vec a, vec b) { return _mm512_mul_pd(a, b); }
     static mask less_where(mask m, vec a, vec b) { return _mm512_mask_cmp_pd_mask(m, a, b, _CMP_LT_OQ); }
-    static mask all_true() { return static_cast<mask>(0xFF); }
-    static bool any(mask m) { return m != 0; }
     using counter = __m512i;
     static counter counter_zero() { return _mm512_setzero_si512(); }
     static counter count_if(counter n, mask m) { return _mm512_mask_add_epi64(n, m, n, _mm512_set1_epi64(1)); }
@@ -196,6 +241,18 @@ struct AVX512 {
         const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
         re = _mm512_permutex2var_pd(a, even, b);
         im = _mm512_permutex2var_pd(a, odd, b);
+    }
+    static mask lanes_mask(unsigned bits) { return static_cast<mask>(bits); }
+    static unsigned lane_bits(mask m) { return m; }
+    static counter counter_splat(std::int64_t x) { return _mm512_set1_epi64(x); }
+    static counter counter_index(std::int64_t first) {
+        return _mm512_add_epi64(_mm512_set1_epi64(first), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    static counter load_counters(const std::int64_t* p) { return _mm512_loadu_si512(p); }
+    // Compress into a register, then an ordinary store: a compressing store to memory is slow on some CPUs.
+    static vec compress(vec v, unsigned bits) { return _mm512_maskz_compress_pd(static_cast<mask>(bits), v); }
+    static counter compress_counters(counter n, unsigned bits) {
+        return _mm512_maskz_compress_epi64(static_cast<mask>(bits), n);
     }
 };
 #endif

@@ -189,6 +189,32 @@ void test_tails(const cext::KernelTable& k) {
     expect(ok, std::string(k.name) + ": every tail length, array and scalar c");
 }
 
+void test_rounds(const cext::KernelTable& k) {
+    // Points whose escape counts spread from 0 to past maxiter, in arrays long enough for several chunks, so that
+    // every round length meets maxiter (the last round is cut to it) and later rounds end in partial groups, with
+    // one thread and two, array and scalar c.
+    Sequence random{7};
+    bool ok = true;
+    for (std::ptrdiff_t n : {1, 5, 33, 100, 257, 2047, 2049, 5000}) {
+        std::vector<double> z, c;
+        for (std::ptrdiff_t i = 0; i < n; ++i) {
+            // A quarter inside the main cardioid's neighbourhood (long or never escaping), the rest anywhere.
+            const double scale = i % 4 == 0 ? 0.6 : 2.5;
+            z.insert(z.end(), {(random.next() - 0.5) * scale, (random.next() - 0.5) * scale});
+            c.insert(c.end(), {(random.next() - 0.5) * 0.8, (random.next() - 0.5) * 0.8});
+        }
+        const std::vector<double> scalar = {-0.62772, -0.42193};
+        for (std::int32_t maxiter : {1, 2, 3, 4, 5, 6, 7, 8, 13, 20, 64, 301, 4100}) {
+            for (int threads : {1, 2}) {
+                ok = ok && run_escape(k, z, c, false, maxiter, threads) == reference_counts(z, c, false, maxiter);
+                ok = ok &&
+                     run_escape(k, z, scalar, true, maxiter, threads) == reference_counts(z, scalar, true, maxiter);
+            }
+        }
+    }
+    expect(ok, std::string(k.name) + ": rounds of every length, cut at every maxiter, over several chunks");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Diffusion
 // ---------------------------------------------------------------------------------------------------------------
@@ -232,6 +258,7 @@ int main() {
         test_julia_grid(k);
         test_special_values(k);
         test_tails(k);
+        test_rounds(k);
         for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
             for (int threads : {1, 2}) {
                 test_diffusion(k, 1, 1, 3, boundary, threads);
