@@ -78,8 +78,8 @@ def test_largest_maxiter_with_points_that_escape():
 
 
 # Every count of points modulo every vector width (2, 4 and 8 lanes), more points than the four vectors in flight
-# hold, and lengths past the 64-vector scheduling chunks.
-TAIL_LENGTHS = [*range(1, 34), 127, 129, 255, 257, 511, 513, 1031]
+# hold, and lengths past the scheduling chunks (256 to 2048 points).
+TAIL_LENGTHS = [*range(1, 34), 127, 129, 255, 257, 511, 513, 1031, 2047, 2049, 4103]
 
 
 @pytest.mark.parametrize("cs_form", ["array", "scalar"])

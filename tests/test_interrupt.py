@@ -44,7 +44,7 @@ threading.Thread(target=tick, daemon=True).start()
 
 never = 2**31 - 1
 slow_first_chunk = np.full(200_000, 3 + 0j)  # escapes at once...
-slow_first_chunk[:512] = 0j                  # ...except the first 512 points (one chunk of 8-lane vectors)
+slow_first_chunk[:512] = 0j                  # ...except the first 512 points (all in the first chunk)
 grid = np.random.default_rng(0).uniform(size=(512, 512))
 wide = np.random.default_rng(1).uniform(size=(16, 100_000))  # rows too wide for temporal blocking
 SCENARIOS = {
@@ -68,11 +68,11 @@ if sys.argv[1] == "evolve-largest-round-1-thread":
     big = np.full((7000, 7000), 0.5)
     SCENARIOS[sys.argv[1]] = lambda: cext.evolve(big, np.empty_like(big), 0.1, steps=10**9, num_threads=1)
 if sys.argv[1] == "calculate_z-slowest-chunk-1-thread":
-    # The worst case for one chunk of calculate_z: 64 vectors of the widest path (512 points), all of which stay
-    # forever in the subnormal range (z = 0, c = the smallest subnormal), where every operation may take a slow
-    # microcode path, with the largest maxiter. Only polling inside the chunk answers at all.
+    # The worst case for one chunk of calculate_z: the largest chunk (2048 points), all of which stay forever in the
+    # subnormal range (z = 0, c = the smallest subnormal), where every operation may take a slow microcode path,
+    # with the largest maxiter. Only polling inside the chunk, between its groups of vectors, answers at all.
     tiny = complex(5e-324, 5e-324)
-    SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, np.zeros(512, complex), np.full(512, tiny),
+    SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, np.zeros(2048, complex), np.full(2048, tiny),
                                                       num_threads=1)
 if sys.argv[1] == "calculate_z-many-short-chunks":
     # A Julia-like workload: millions of points that each escape after about 900 iterations, so every chunk ends
@@ -82,9 +82,9 @@ if sys.argv[1] == "calculate_z-many-short-chunks":
     SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, many, 0.25 + (3.141592653589793 / 900) ** 2,
                                                       num_threads=1)
 if sys.argv[1] == "calculate_z-slow-last-chunk-8-threads":
-    # As above, but the slow chunk is the last of 392 and 8 threads share them: whichever thread is free takes it,
-    # so the calling thread is left with nothing to do 7 times in 8 (a first chunk usually goes to the calling
-    # thread, which is already running). 128 slow points fill exactly one chunk on every SIMD path.
+    # As above, but the slow chunk is the last of 98 (of 2048 points) and 8 threads share them: whichever thread is
+    # free takes it, so the calling thread is left with nothing to do 7 times in 8 (a first chunk usually goes to
+    # the calling thread, which is already running). The 128 slow points lie in that last chunk.
     slow_last_chunk = np.full(392 * 512, 3 + 0j)
     slow_last_chunk[-128:] = 0j
     SCENARIOS[sys.argv[1]] = lambda: cext.calculate_z(never, slow_last_chunk, 0j, num_threads=8)

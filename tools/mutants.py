@@ -87,7 +87,7 @@ MUTANTS = [
                    "            until_check = kIterationsPerCheck;\n            if (cancel.check()) {",
            "until_check -= iterations;\n        if (until_check <= 0) {\n"
            "            until_check = kIterationsPerCheck;\n            if (cancel.cancelled()) {",
-           "between the rounds of a chunk only read the cancellation flag, never poll for signals", INTERRUPT),
+           "between the groups of a round only read the cancellation flag, never poll for signals", INTERRUPT),
     Mutant(ESCAPE, "until_check -= kBlock;\n        if (until_check <= 0) {\n"
                    "            until_check = kIterationsPerCheck;\n            if (cancel.check()) {",
            "until_check -= kBlock;\n        if (until_check <= 0) {\n"

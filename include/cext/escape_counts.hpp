@@ -33,7 +33,7 @@ constexpr int kGroup = 4;
 
 // Iterations of the first round, and the most of any round. Each round runs half as many again as the one
 // before: short enough that a point done early in a round idles for little of it, long enough that packing the
-// survivors costs little against it. The cap bounds the time between two cancellation checks.
+// survivors costs little against it. The cap bounds the time a group runs between two cancellation checks.
 constexpr std::int64_t kFirstRound = 3;
 constexpr std::int64_t kLongestRound = 1 << 12;
 
@@ -196,10 +196,12 @@ CEXT_INLINE void settle(const Lanes<S>& v, Survivors& s, std::ptrdiff_t& done, c
 
 // Runs one round of `iterations` over the chunk [begin, end) (first round) or over the survivors, which it
 // replaces with the survivors of this round, in place: a group is loaded before anything of it is stored, and
-// survivors never move up.
+// survivors never move up. Checks for cancellation between groups, every kIterationsPerCheck iterations of a
+// group (a round of long orbits in the subnormal range, whose arithmetic is slowest, takes far longer than the
+// 20 ms between two polls). Returns false if cancelled.
 template <class S>
-void run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, Survivors& s, std::int64_t counted,
-               std::int64_t iterations, bool first_round) {
+bool run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, Survivors& s, std::int64_t counted,
+               std::int64_t iterations, bool first_round, std::int64_t& until_check, CancelToken& cancel) {
     constexpr int L = S::lanes;
     const bool last_round = counted + iterations >= a.maxiter;
     const typename S::vec four = S::splat(4.0);
@@ -207,6 +209,13 @@ void run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t e
     s.count = 0;
     std::ptrdiff_t done = 0;
     for (std::ptrdiff_t g = 0; g < total; g += kGroup * L) {
+        until_check -= iterations;
+        if (until_check <= 0) {
+            until_check = kIterationsPerCheck;
+            if (cancel.check()) {
+                return false;
+            }
+        }
         Lanes<S> v0, v1, v2, v3;
         if (first_round) {
             load_from_input(v0, a, begin + g, end);
@@ -233,6 +242,7 @@ void run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t e
     for (std::ptrdiff_t i = 0; i < done; ++i) {
         a.counts[s.done_point[i]] = static_cast<std::int32_t>(s.done_count[i]);
     }
+    return true;
 }
 
 // Escape counts of points [begin, end) in rounds, the survivors packed in `scratch`. Returns false if cancelled.
@@ -243,18 +253,15 @@ bool escape_in_rounds(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrd
     Survivors s(scratch);
     std::int64_t counted = 0, until_check = kIterationsPerCheck;
     std::int64_t iterations = std::min<std::int64_t>(kFirstRound, a.maxiter);
-    run_round<S>(a, begin, end, s, counted, iterations, true);
+    if (!run_round<S>(a, begin, end, s, counted, iterations, true, until_check, cancel)) {
+        return false;
+    }
     while (s.count > 0) {
         counted += iterations;
-        until_check -= iterations;
-        if (until_check <= 0) {
-            until_check = kIterationsPerCheck;
-            if (cancel.check()) {
-                return false;
-            }
-        }
         iterations = std::min({iterations + iterations / 2, kLongestRound, a.maxiter - counted});
-        run_round<S>(a, begin, end, s, counted, iterations, false);
+        if (!run_round<S>(a, begin, end, s, counted, iterations, false, until_check, cancel)) {
+            return false;
+        }
     }
     return true;
 }
