@@ -60,8 +60,9 @@ def lane_perfect(cext, threads, zs, cs):
     return [Contender(Labels.lane_perfect(count), "reference", cext.calculate_z, (MAXITER, zeros, 0j),
                       {"out": np.empty(zeros.shape, dtype=np.int32), "num_threads": count}, reference=None,
                       note=f"{zeros.size} points that never escape × {MAXITER} iterations = the grid's "
-                           f"{JULIA_SUM} useful ones; vectors of {lanes} points that each run until their "
-                           f"slowest point escapes keep {occupancy:.0%} of their lanes busy on this grid")
+                           f"{JULIA_SUM} useful ones; vectors of {lanes} points that each ran until their "
+                           f"slowest point escapes would keep {occupancy:.0%} of their lanes busy on this grid"
+                           + (" (cext packs the points still going between rounds instead)" if lanes > 2 else ""))
             for count in sorted({1, threads})]
 
 
