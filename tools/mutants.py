@@ -100,7 +100,9 @@ MUTANTS = [
            "imaginary part adds cr instead of ci", CZ),
     Mutant(ESCAPE, "const unsigned going = last_round ? 0U : S::lane_bits(v.live) & v.valid;",
            "const unsigned going = last_round ? 0U : S::lane_bits(v.live);",
-           "rounds: lanes that hold no point go on to the next round as if they were points", CZ),
+           "rounds: lanes that hold no point go on to the next round as if they were points", CZ,
+           equivalent="a lane without a point starts the round not live (its mask is made from the valid lanes) "
+                      "and never becomes live, so the live lanes are always valid ones"),
     Mutant(ESCAPE, "v.n = S::counter_splat(counted);", "v.n = S::counter_zero();",
            "rounds: a later round counts its points from zero instead of from the iterations they already ran", CZ),
     Mutant(ESCAPE, "done += lane_count(finished);", "done += lane_count(going);",
