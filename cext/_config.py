@@ -28,7 +28,8 @@ _OPENMP_SPECIFICATIONS = {
 
 # Environment variables that change which kernels run or how many threads they use.
 _ENVIRONMENT = ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "OMP_DYNAMIC", "OMP_WAIT_POLICY", "OMP_PROC_BIND",
-                "OMP_PLACES", "CEXT_SIMD", "CEXT_STREAM_BYTES", "CEXT_TILE_BYTES", "CEXT_KEEP_SCRATCH")
+                "OMP_PLACES", "CEXT_SIMD", "CEXT_STREAM_BYTES", "CEXT_TILE_BYTES", "CEXT_COLUMN_BYTES",
+                "CEXT_KEEP_SCRATCH")
 
 
 def _openmp_runtimes() -> list[dict[str, Any]] | str:
@@ -72,6 +73,8 @@ def _config() -> dict[str, Any]:
             "stream_bytes_from": _source(tuning, "stream", "CEXT_STREAM_BYTES"),
             "tile_bytes": tuning["tile_bytes"],
             "tile_bytes_from": _source(tuning, "tile", "CEXT_TILE_BYTES"),
+            "column_bytes": tuning["column_bytes"],
+            "column_bytes_from": _source(tuning, "column", "CEXT_COLUMN_BYTES"),
             "keep_scratch": tuning["keep_scratch"],
             "keep_scratch_from": _source(tuning, "keep_scratch", "CEXT_KEEP_SCRATCH"),
         },
@@ -173,7 +176,9 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
     ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores and advanced up
     to 16 steps per round instead of 8 (by default 3/4 of the last-level cache; ``CEXT_STREAM_BYTES`` overrides
     it). ``Diffusion.tile_bytes``: each thread's budget for the tile buffers of multi-step calls (3/4 of the L2;
-    ``CEXT_TILE_BYTES``). ``Diffusion.keep_scratch``: the scratch grid of a call that takes several rounds is
+    ``CEXT_TILE_BYTES``). ``Diffusion.column_bytes``: single steps on grids of at most this size walk down
+    columns of vectors instead of along rows (1/2 of the L1 data cache; ``CEXT_COLUMN_BYTES``).
+    ``Diffusion.keep_scratch``: the scratch grid of a call that takes several rounds is
     kept for the next such call on a grid of similar size (``CEXT_KEEP_SCRATCH=0`` frees it after every call).
     Results are identical either way; only speed and memory held change.
 

@@ -423,16 +423,20 @@ PyObject* build_info(PyObject* /*module*/, PyObject* /*unused*/) {
                                               static_cast<Py_ssize_t>(caches.l3), "source", caches.source));
     Ref stream_rejected = rejected_value(tuning.stream_rejected);
     Ref tile_rejected = rejected_value(tuning.tile_rejected);
+    Ref column_rejected = rejected_value(tuning.column_rejected);
     Ref keep_rejected = rejected_value(tuning.keep_rejected);
-    if (!cache_info || !stream_rejected || !tile_rejected || !keep_rejected) {
+    if (!cache_info || !stream_rejected || !tile_rejected || !column_rejected || !keep_rejected) {
         return nullptr;
     }
     Ref tuning_info = Ref::steal(Py_BuildValue(
-        "{s:n, s:s, s:O, s:n, s:s, s:O, s:O, s:s, s:O}", "stream_bytes", static_cast<Py_ssize_t>(tuning.stream_bytes),
-        "stream_source", tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache",
-        "stream_rejected", stream_rejected.get(), "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes),
-        "tile_source", tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "tile_rejected",
-        tile_rejected.get(), "keep_scratch", keep.keep ? Py_True : Py_False, "keep_scratch_source",
+        "{s:n, s:s, s:O, s:n, s:s, s:O, s:n, s:s, s:O, s:O, s:s, s:O}", "stream_bytes",
+        static_cast<Py_ssize_t>(tuning.stream_bytes), "stream_source",
+        tuning.stream_from_env ? "CEXT_STREAM_BYTES" : "3/4 of the last-level cache", "stream_rejected",
+        stream_rejected.get(), "tile_bytes", static_cast<Py_ssize_t>(tuning.tile_bytes), "tile_source",
+        tuning.tile_from_env ? "CEXT_TILE_BYTES" : "3/4 of the L2 cache", "tile_rejected", tile_rejected.get(),
+        "column_bytes", static_cast<Py_ssize_t>(tuning.column_bytes), "column_source",
+        tuning.column_from_env ? "CEXT_COLUMN_BYTES" : "1/2 of the L1 data cache", "column_rejected",
+        column_rejected.get(), "keep_scratch", keep.keep ? Py_True : Py_False, "keep_scratch_source",
         keep.set_at_run_time   ? "_set_keep_scratch()"
         : tuning.keep_from_env ? "CEXT_KEEP_SCRATCH"
                                : "default",
@@ -553,6 +557,7 @@ int warn_about_rejected_tuning() {
     const cext::DiffusionTuning& tuning = cext::diffusion_tuning();
     const std::string stream = "3/4 of the last-level cache (" + std::to_string(tuning.stream_bytes) + " bytes)";
     const std::string tile = "3/4 of the L2 cache (" + std::to_string(tuning.tile_bytes) + " bytes)";
+    const std::string column = "1/2 of the L1 data cache (" + std::to_string(tuning.column_bytes) + " bytes)";
     const struct {
         const char* name;
         const std::string& value;
@@ -561,6 +566,7 @@ int warn_about_rejected_tuning() {
     } variables[] = {
         {"CEXT_STREAM_BYTES", tuning.stream_rejected, "a whole number of bytes from 1 to 2**63 - 1", stream.c_str()},
         {"CEXT_TILE_BYTES", tuning.tile_rejected, "a whole number of bytes from 1 to 2**63 - 1", tile.c_str()},
+        {"CEXT_COLUMN_BYTES", tuning.column_rejected, "a whole number of bytes from 1 to 2**63 - 1", column.c_str()},
         {"CEXT_KEEP_SCRATCH", tuning.keep_rejected, "0 or 1", "the default: keep the scratch grid"},
     };
     for (const auto& variable : variables) {

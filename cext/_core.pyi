@@ -22,6 +22,9 @@ class _DiffusionTuning(TypedDict):
     tile_bytes: int
     tile_source: str
     tile_rejected: str | None
+    column_bytes: int
+    column_source: str
+    column_rejected: str | None
     keep_scratch: bool
     keep_scratch_source: str
     keep_scratch_rejected: str | None

@@ -100,6 +100,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     // A grid this large goes to memory and back every round: its last step writes with non-temporal stores.
     const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
     const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes, stream);
+    const bool columns = plan.depth == 1 && cells * sizeof(double) <= tuning.column_bytes;
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
     const std::int64_t rounds = plan.rounds;
 
@@ -134,7 +135,9 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
                     return;
                 }
                 const Tile tile = plan.tile(t, rows, cols);
-                if (plan.depth == 1) {
+                if (columns) {
+                    kernels.diffusion_columns(grid, src, dst, tile.r0, tile.r1);
+                } else if (plan.depth == 1) {
                     kernels.diffusion_rows(grid, src, dst, tile.r0, tile.r1, stream);
                 } else {
                     kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream);

@@ -172,8 +172,11 @@ DiffusionTuning decide_tuning(const CacheSizes& caches) {
     // Temporal blocking keeps a thread's two tile buffers in its L2, with a quarter left for the rows of the
     // grid streaming through and the stack.
     tuning.tile_bytes = caches.l2 / 4 * 3;
+    // A single step walks down columns of vectors while the grid and its output both fit in the L1 data cache.
+    tuning.column_bytes = caches.l1d / 2;
     bytes_from_env("CEXT_STREAM_BYTES", tuning.stream_bytes, tuning.stream_from_env, tuning.stream_rejected);
     bytes_from_env("CEXT_TILE_BYTES", tuning.tile_bytes, tuning.tile_from_env, tuning.tile_rejected);
+    bytes_from_env("CEXT_COLUMN_BYTES", tuning.column_bytes, tuning.column_from_env, tuning.column_rejected);
     // Exactly "0" or "1": "no", "false" or "off" would otherwise keep the scratch grid, the opposite of what they say.
     tuning.keep_scratch = true;
     if (const char* keep = std::getenv("CEXT_KEEP_SCRATCH"); keep != nullptr && *keep != '\0') {

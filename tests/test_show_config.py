@@ -46,7 +46,7 @@ def child():
     value of our choosing or removed."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     chosen = {"OMP_NUM_THREADS": str(cpus + 1), "CEXT_SIMD": forced_path(), "CEXT_STREAM_BYTES": "123457",
-              "CEXT_TILE_BYTES": "65537", "CEXT_KEEP_SCRATCH": "0"}
+              "CEXT_TILE_BYTES": "65537", "CEXT_COLUMN_BYTES": "4099", "CEXT_KEEP_SCRATCH": "0"}
     environment = {name: chosen.get(name) for name in _ENVIRONMENT}
     report = json.loads(run_python(REPORT, **environment).stdout)
     return report, chosen
@@ -167,6 +167,7 @@ def test_diffusion_fields(child):
     assert report["config"]["Diffusion"] == {
         "stream_bytes": int(chosen["CEXT_STREAM_BYTES"]), "stream_bytes_from": "CEXT_STREAM_BYTES",
         "tile_bytes": int(chosen["CEXT_TILE_BYTES"]), "tile_bytes_from": "CEXT_TILE_BYTES",
+        "column_bytes": int(chosen["CEXT_COLUMN_BYTES"]), "column_bytes_from": "CEXT_COLUMN_BYTES",
         "keep_scratch": False, "keep_scratch_from": "CEXT_KEEP_SCRATCH"}
 
 

@@ -46,6 +46,7 @@ def test_decisions_follow_the_caches():
     last_level = caches["l3"] or caches["l2"]
     assert tuning["stream_bytes"] == last_level // 4 * 3
     assert tuning["tile_bytes"] == caches["l2"] // 4 * 3
+    assert tuning["column_bytes"] == caches["l1d"] // 2
     config = cext.show_config(mode="dicts")
     assert config["Diffusion"]["stream_bytes"] == tuning["stream_bytes"]
     assert config["Caches"]["l2_bytes"] == caches["l2"]
@@ -54,20 +55,24 @@ def test_decisions_follow_the_caches():
 def test_environment_overrides_each_decision():
     code = "import cext, json; print(json.dumps(cext._core._build_info()['diffusion_tuning']))"
     tuning = json.loads(run_python(code, CEXT_STREAM_BYTES="4096", CEXT_TILE_BYTES="65536",
-                                   CEXT_KEEP_SCRATCH="0").stdout)
+                                   CEXT_COLUMN_BYTES="2048", CEXT_KEEP_SCRATCH="0").stdout)
     assert tuning == {"stream_bytes": 4096, "stream_source": "CEXT_STREAM_BYTES", "stream_rejected": None,
                       "tile_bytes": 65536, "tile_source": "CEXT_TILE_BYTES", "tile_rejected": None,
+                      "column_bytes": 2048, "column_source": "CEXT_COLUMN_BYTES", "column_rejected": None,
                       "keep_scratch": False, "keep_scratch_source": "CEXT_KEEP_SCRATCH",
                       "keep_scratch_rejected": None}
 
 
 # Grids that land on either side of each threshold in a child process: streaming every grid (1 byte) or none
-# (2**60 bytes); tiles from the smallest budget (a single row of tiles per thread) to one far beyond any L2.
+# (2**60 bytes); tiles from the smallest budget (a single row of tiles per thread) to one far beyond any L2;
+# single steps walking down columns on no grid (1 byte) or on every grid (2**60 bytes).
 SIDES = [
     pytest.param({"CEXT_STREAM_BYTES": "1"}, id="stream-every-grid"),
     pytest.param({"CEXT_STREAM_BYTES": str(2**60)}, id="stream-no-grid"),
     pytest.param({"CEXT_TILE_BYTES": "1"}, id="smallest-tiles"),
     pytest.param({"CEXT_TILE_BYTES": str(64 << 20)}, id="largest-tiles"),
+    pytest.param({"CEXT_COLUMN_BYTES": "1"}, id="rows-on-every-grid"),
+    pytest.param({"CEXT_COLUMN_BYTES": str(2**60)}, id="columns-on-every-grid"),
     pytest.param({"CEXT_KEEP_SCRATCH": "0"}, id="scratch-freed-every-call"),
 ]
 
@@ -165,7 +170,8 @@ print(json.dumps([cext._core._build_info()["diffusion_tuning"], cext.show_config
 BYTES_ACCEPTED = [("1", 1), ("4096", 4096), ("0004096", 4096), (str(2**63 - 1), 2**63 - 1)]
 BYTES_REJECTED = ["64M", "4096 ", " 4096", "-1", "+4096", "0", "00", "99999999999999999999999", str(2**63),
                   str(2**64 - 1), str(2**64 + 4096), "1e6", "0x1000", "4096.0", "4_096", "lots", "-"]
-BYTE_VARIABLES = [("CEXT_STREAM_BYTES", "stream", "stream_bytes"), ("CEXT_TILE_BYTES", "tile", "tile_bytes")]
+BYTE_VARIABLES = [("CEXT_STREAM_BYTES", "stream", "stream_bytes"), ("CEXT_TILE_BYTES", "tile", "tile_bytes"),
+                  ("CEXT_COLUMN_BYTES", "column", "column_bytes")]
 
 
 def import_with(**environment):
@@ -179,12 +185,13 @@ def import_with(**environment):
 def machine_tuning():
     """What the machine's caches decide, computed here from the sizes _build_info() reports."""
     caches = cext._core._build_info()["caches"]
-    return {"stream_bytes": (caches["l3"] or caches["l2"]) // 4 * 3, "tile_bytes": caches["l2"] // 4 * 3}
+    return {"stream_bytes": (caches["l3"] or caches["l2"]) // 4 * 3, "tile_bytes": caches["l2"] // 4 * 3,
+            "column_bytes": caches["l1d"] // 2}
 
 
 @pytest.mark.parametrize(("text", "expected"), BYTES_ACCEPTED, ids=[text for text, _ in BYTES_ACCEPTED])
 def test_a_byte_count_is_taken_as_written(text, expected):
-    info, config, stderr = import_with(CEXT_STREAM_BYTES=text, CEXT_TILE_BYTES=text)
+    info, config, stderr = import_with(CEXT_STREAM_BYTES=text, CEXT_TILE_BYTES=text, CEXT_COLUMN_BYTES=text)
     for variable, key, field in BYTE_VARIABLES:
         assert info[field] == expected and config[field] == expected, variable
         assert info[f"{key}_source"] == variable and info[f"{key}_rejected"] is None
@@ -193,12 +200,13 @@ def test_a_byte_count_is_taken_as_written(text, expected):
 
 
 @pytest.mark.parametrize("text", BYTES_REJECTED)
-@pytest.mark.parametrize(("variable", "key", "field"), BYTE_VARIABLES, ids=["stream", "tile"])
+@pytest.mark.parametrize(("variable", "key", "field"), BYTE_VARIABLES, ids=["stream", "tile", "column"])
 def test_a_malformed_byte_count_is_rejected_with_a_warning(variable, key, field, text):
     # One variable at a time, so that a report of the other's rejection is caught too.
     info, config, stderr = import_with(**{variable: text})
     machine = machine_tuning()
-    source = {"stream": "3/4 of the last-level cache", "tile": "3/4 of the L2 cache"}[key]
+    source = {"stream": "3/4 of the last-level cache", "tile": "3/4 of the L2 cache",
+              "column": "1/2 of the L1 data cache"}[key]
     # The machine's value, not the number the text starts with.
     assert info[field] == machine[field] and config[field] == machine[field], info
     assert info[f"{key}_source"] == source and info[f"{key}_rejected"] == text
@@ -206,15 +214,17 @@ def test_a_malformed_byte_count_is_rejected_with_a_warning(variable, key, field,
     assert (f"RuntimeWarning: {variable}={text!r} is not a whole number of bytes from 1 to 2**63 - 1; "
             f"using {source} ({machine[field]} bytes)") in stderr, stderr
     assert stderr.count("RuntimeWarning") == 1, stderr
-    other = "tile" if key == "stream" else "stream"
-    assert info[f"{other}_rejected"] is None and info["keep_scratch_rejected"] is None
+    for other in {"stream", "tile", "column", "keep_scratch"} - {key}:
+        assert info[f"{other}_rejected"] is None, other
 
 
 def test_an_empty_variable_counts_as_unset():
     # As for CEXT_SIMD: `CEXT_TILE_BYTES= python ...` is how a shell unsets a variable for one command.
-    info, config, stderr = import_with(CEXT_STREAM_BYTES="", CEXT_TILE_BYTES="", CEXT_KEEP_SCRATCH="")
-    assert {field: info[field] for field in ("stream_bytes", "tile_bytes")} == machine_tuning()
-    assert (info["stream_rejected"], info["tile_rejected"], info["keep_scratch_rejected"]) == (None, None, None)
+    info, config, stderr = import_with(CEXT_STREAM_BYTES="", CEXT_TILE_BYTES="", CEXT_COLUMN_BYTES="",
+                                       CEXT_KEEP_SCRATCH="")
+    assert {field: info[field] for field in ("stream_bytes", "tile_bytes", "column_bytes")} == machine_tuning()
+    assert (info["stream_rejected"], info["tile_rejected"], info["column_rejected"],
+            info["keep_scratch_rejected"]) == (None, None, None, None)
     assert info["keep_scratch"] is True and info["keep_scratch_source"] == "default"
     assert config["keep_scratch_from"] == "default"
     assert "RuntimeWarning" not in stderr, stderr

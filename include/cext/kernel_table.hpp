@@ -25,8 +25,10 @@ namespace cext::CEXT_ISA {
 // The table of backend S, named after the set being compiled (CEXT_ISA) and requiring that set's CPU feature.
 template <class S>
 constexpr KernelTable make_kernel_table() {
-    return KernelTable{CEXT_STRINGIFY(CEXT_ISA), isa_feature(Isa::CEXT_ISA), S::lanes,
-                       &escape_range<S>,         &diffusion_rows<S>,         &diffusion_tile<S>};
+    return KernelTable{
+        CEXT_STRINGIFY(CEXT_ISA), isa_feature(Isa::CEXT_ISA), S::lanes,           &escape_range<S>,
+        &diffusion_rows<S>,       &diffusion_columns<S>,      &diffusion_tile<S>,
+    };
 }
 
 }  // namespace cext::CEXT_ISA

@@ -8,6 +8,9 @@
 //   shifts_neighbours              true if the two below are cheaper than unaligned loads (they then exist):
 //   left_neighbours(prev, cur)     lane k holds element k - 1 of the pair (prev, cur): prev's last, then cur's
 //   right_neighbours(cur, next)    lane k holds element k + 1 of the pair (cur, next): cur's from 1, then next's
+//   partial_vectors                true if these two exist:
+//   load_first(p, n), store_first(p, n, v)   lanes [0, n) only (n < lanes); other lanes read as zero, and
+//                                  nothing beyond lane n - 1 is read or written
 //   add, sub, mul                  exactly one IEEE-754 operation per lane, never fused
 //   less_where(m, a, b)           m && a < b per lane (ordered: false on NaN)
 //   S::counter                     int64 lane counters (integer pipes, so they do not compete with the FP adds)
@@ -54,6 +57,7 @@ struct Scalar {
     static vec splat(double x) { return x; }
     static vec loadu(const double* p) { return *p; }
     static constexpr bool shifts_neighbours = false;
+    static constexpr bool partial_vectors = false;
     static void storeu(double* p, vec v) { *p = v; }
     static void stream(double* p, vec v) { *p = v; }
     static void fence() {}
@@ -85,6 +89,7 @@ struct SSE2 {
     static vec splat(double x) { return _mm_set1_pd(x); }
     static vec loadu(const double* p) { return _mm_loadu_pd(p); }
     static constexpr bool shifts_neighbours = false;  // 16-byte loads at j - 1 split a cache line 1 time in 4
+    static constexpr bool partial_vectors = false;
     static void storeu(double* p, vec v) { _mm_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm_stream_pd(p, v); }
     static void fence() { _mm_sfence(); }
@@ -127,6 +132,7 @@ struct AVX2 {
     // A neighbour shifted in registers takes two shuffles on AVX2 (it has no cross-lane align), while half of
     // the 32-byte loads at j - 1 and j + 1 stay within a cache line: the loads are cheaper.
     static constexpr bool shifts_neighbours = false;
+    static constexpr bool partial_vectors = false;
     static void storeu(double* p, vec v) { _mm256_storeu_pd(p, v); }
     static void stream(double* p, vec v) { _mm256_stream_pd(p, v); }
     static void fence() { _mm_sfence(); }
@@ -220,6 +226,14 @@ struct AVX512 {
             _mm512_maskz_alignr_epi64(0xFF, _mm512_castpd_si512(next), _mm512_castpd_si512(cur), 1));
     }
     static void storeu(double* p, vec v) { _mm512_storeu_pd(p, v); }
+    // Masked loads and stores: the lanes masked off are never touched, so they cannot fault.
+    static constexpr bool partial_vectors = true;
+    static vec load_first(const double* p, std::ptrdiff_t n) {
+        return _mm512_maskz_loadu_pd(static_cast<mask>((1u << n) - 1u), p);
+    }
+    static void store_first(double* p, std::ptrdiff_t n, vec v) {
+        _mm512_mask_storeu_pd(p, static_cast<mask>((1u << n) - 1u), v);
+    }
     static void stream(double* p, vec v) { _mm512_stream_pd(p, v); }
     static void fence() { _mm_sfence(); }
     static vec add(vec a, vec b) { return _mm512_add_pd(a, b); }

@@ -4,6 +4,7 @@
 // platform's own query) and every decision can be overridden by an environment variable, read once at import:
 //     CEXT_STREAM_BYTES   grids at least this large are written with non-temporal stores
 //     CEXT_TILE_BYTES     per-thread budget for the two tile buffers of multi-step diffusion
+//     CEXT_COLUMN_BYTES   single steps on grids of at most this many bytes walk down columns of vectors
 //     CEXT_KEEP_SCRATCH   0: free the scratch grid of multi-round diffusion after each call instead of keeping it
 // A value that does not say exactly one of these things (a unit, a sign, a space, a number too large) is rejected
 // and the machine's value kept: the module warns at import and show_config() reports the rejected value.
@@ -25,12 +26,15 @@ struct CacheSizes {
 struct DiffusionTuning {
     std::size_t stream_bytes;  // grids of at least this many bytes are streamed to memory
     std::size_t tile_bytes;    // per-thread budget for the two tile buffers
+    std::size_t column_bytes;  // a single step on a grid of at most this many bytes walks down columns
     bool keep_scratch;         // keep the scratch grid of a multi-round call for the next one
     bool stream_from_env;      // true where the environment overrode the decision
     bool tile_from_env;
+    bool column_from_env;
     bool keep_from_env;
     std::string stream_rejected;  // a malformed value of the variable, ignored; empty when none was
     std::string tile_rejected;
+    std::string column_rejected;
     std::string keep_rejected;
 };
 
