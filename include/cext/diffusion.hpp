@@ -73,12 +73,28 @@ void stencil_segment(const double* up, const double* mid, const double* down, do
         }
         return;
     }
-    // Peel scalar cells until the vector loop's accesses are aligned: the stores when streaming (non-temporal
-    // stores require it), otherwise the centre row's loads (and the rows above and below when the row length is a
-    // multiple of the vector), since a misaligned vector load splits a cache line.
+    // Align the vector loop's accesses: the stores when streaming (non-temporal stores require it), otherwise the
+    // centre row's loads (and the rows above and below when the row length is a multiple of the vector), since a
+    // misaligned vector load splits a cache line. Ordinary stores may overlap, so one unaligned vector covers the
+    // cells before the first aligned one, and the aligned loop starts inside it (recomputing some of its cells to
+    // the same values); streaming stores, and segments shorter than a vector, peel scalar cells instead.
     const double* aligned = stream ? out : mid;
+    const auto misaligned = [&](std::ptrdiff_t j) {
+        return reinterpret_cast<std::uintptr_t>(aligned + j) % S::align != 0;
+    };
     std::ptrdiff_t j = a;
-    for (; j < b && reinterpret_cast<std::uintptr_t>(aligned + j) % S::align != 0; ++j) {
+    const bool overlap = !stream && b - a >= L;
+    if (overlap && misaligned(a)) {
+        std::ptrdiff_t first_aligned = a + 1;
+        while (first_aligned < a + L && misaligned(first_aligned)) {
+            ++first_aligned;
+        }
+        if (first_aligned < a + L) {  // not so for a row that is not even aligned to a double
+            vector_cells(a);
+            j = first_aligned;
+        }
+    }
+    for (; j < b && misaligned(j); ++j) {
         scalar_cell(j);
     }
     // Where the backend shifts cheaply and the centre row is aligned too (it is not when streaming into an output
@@ -103,6 +119,10 @@ void stencil_segment(const double* up, const double* mid, const double* down, do
     }
     for (; j + L <= b; j += L) {
         vector_cells(j);
+    }
+    if (overlap && j < b) {
+        vector_cells(b - L);  // overlaps the vector before, as the first one does
+        return;
     }
     for (; j < b; ++j) {
         scalar_cell(j);
