@@ -76,7 +76,7 @@ MPI_SIGNATURES = ("tests/test_mpi.py::test_signatures",)
 
 MUTANTS = [
     # -- escape counts: the shared kernel template (every SIMD path) -----------------------------------------------
-    Mutant(ESCAPE, "const double nan = std::numeric_limits<double>::quiet_NaN();", "const double nan = 0.0;",
+    Mutant(ESCAPE, "end - next), std::numeric_limits<double>::quiet_NaN(),", "end - next), 0.0,",
            "pad a partial last vector with z = c = 0, which never escapes (right counts, maxiter iterations)", CZ),
     Mutant(ESCAPE, "constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;",
            "constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 27;",
@@ -123,8 +123,8 @@ MUTANTS = [
            "store a whole vector of counts for a partial last vector (writes past the end of the result)", CZ),
     Mutant(ESCAPE, "if (!(busy0 || busy1 || busy2 || busy3)) {", "if (!(busy0 || busy1 || busy2)) {",
            "leave the chunk while the fourth vector in flight is still iterating", CZ),
-    Mutant(ESCAPE, "const double* c = a.c_is_scalar ? a.c : a.c + 2 * next;",
-           "const double* c = a.c_is_scalar ? a.c : a.c + next;",
+    Mutant(ESCAPE, "const double* c = a.c_is_scalar ? a.c : a.c + 2 * first;",
+           "const double* c = a.c_is_scalar ? a.c : a.c + first;",
            "index the interleaved cs by point instead of by double", CZ),
     # -- SIMD backends, per path -----------------------------------------------------------------------------------
     Mutant(SIMD, "return _mm_and_pd(m, _mm_cmplt_pd(a, b));", "return _mm_and_pd(m, _mm_cmple_pd(a, b));",

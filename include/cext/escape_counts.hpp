@@ -83,6 +83,34 @@ CEXT_INLINE unsigned first_lanes(std::ptrdiff_t count, int lanes) {
     return count >= lanes ? (1U << lanes) - 1 : count <= 0 ? 0U : (1U << count) - 1;
 }
 
+// Loads points [first, first + count) of the input, count <= lanes, into z and c; the lanes past `count` hold
+// `pad` (their loads are made from a copy, so that none reads past the arrays).
+template <class S>
+CEXT_INLINE void load_points(const EscapeCountsArgs& a, std::ptrdiff_t first, std::ptrdiff_t count, double pad,
+                             typename S::vec& zr, typename S::vec& zi, typename S::vec& cr, typename S::vec& ci) {
+    constexpr int L = S::lanes;
+    const double* z = a.z + 2 * first;
+    const double* c = a.c_is_scalar ? a.c : a.c + 2 * first;
+    double zpad[2 * L], cpad[2 * L];
+    if (count < L) {
+        std::fill(zpad, zpad + 2 * L, pad);
+        std::copy(z, z + 2 * count, zpad);
+        z = zpad;
+        if (!a.c_is_scalar) {
+            std::fill(cpad, cpad + 2 * L, pad);
+            std::copy(c, c + 2 * count, cpad);
+            c = cpad;
+        }
+    }
+    S::load_complex(z, zr, zi);
+    if (a.c_is_scalar) {
+        cr = S::splat(c[0]);
+        ci = S::splat(c[1]);
+    } else {
+        S::load_complex(c, cr, ci);
+    }
+}
+
 // The first round's vector of points [first, first + lanes) of the input, cut at `end`. Lanes past the end
 // hold no point (they are never read or written).
 template <class S>
@@ -96,24 +124,7 @@ CEXT_INLINE void load_from_input(Lanes<S>& v, const EscapeCountsArgs& a, std::pt
         v.zr = v.zi = v.cr = v.ci = S::splat(0.0);
         return;
     }
-    const double* z = a.z + 2 * first;
-    const double* c = a.c_is_scalar ? a.c : a.c + 2 * first;
-    double zpad[2 * L] = {}, cpad[2 * L] = {};
-    if (end - first < L) {  // a partial vector: copy what exists, so that no load reads past the arrays
-        std::copy(z, z + 2 * (end - first), zpad);
-        z = zpad;
-        if (!a.c_is_scalar) {
-            std::copy(c, c + 2 * (end - first), cpad);
-            c = cpad;
-        }
-    }
-    S::load_complex(z, v.zr, v.zi);
-    if (a.c_is_scalar) {
-        v.cr = S::splat(c[0]);
-        v.ci = S::splat(c[1]);
-    } else {
-        S::load_complex(c, v.cr, v.ci);
-    }
+    load_points<S>(a, first, std::min<std::ptrdiff_t>(L, end - first), 0.0, v.zr, v.zi, v.cr, v.ci);
 }
 
 // A later round's vector: survivors [first, first + lanes) of `total`, every one of which has counted `counted`
@@ -289,28 +300,8 @@ CEXT_INLINE void load_slot(Slot<S>& slot, const EscapeCountsArgs& a, std::ptrdif
         slot.first = -1;
         return;
     }
-    const std::ptrdiff_t count = std::min<std::ptrdiff_t>(L, end - next);
-    const double* z = a.z + 2 * next;
-    const double* c = a.c_is_scalar ? a.c : a.c + 2 * next;
-    double zpad[2 * L], cpad[2 * L];
-    if (count < L) {
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        std::fill(zpad, zpad + 2 * L, nan);
-        std::fill(cpad, cpad + 2 * L, nan);
-        std::copy(z, z + 2 * count, zpad);
-        z = zpad;
-        if (!a.c_is_scalar) {
-            std::copy(c, c + 2 * count, cpad);
-            c = cpad;
-        }
-    }
-    S::load_complex(z, slot.zr, slot.zi);
-    if (a.c_is_scalar) {
-        slot.cr = S::splat(c[0]);
-        slot.ci = S::splat(c[1]);
-    } else {
-        S::load_complex(c, slot.cr, slot.ci);
-    }
+    load_points<S>(a, next, std::min<std::ptrdiff_t>(L, end - next), std::numeric_limits<double>::quiet_NaN(), slot.zr,
+                   slot.zi, slot.cr, slot.ci);
     slot.n = S::counter_zero();
     slot.live = S::all_true();
     slot.iterations = 0;
