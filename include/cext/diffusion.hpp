@@ -160,17 +160,25 @@ inline void periodic_row_ends(const DiffusionGrid& g, const double* up, const do
     }
 }
 
+// The rows above and below row i of a rows x cols grid at `src`, wrapping at the edges (without wrap()'s
+// divisions, which cost a small grid more than its arithmetic). The sizes are passed by value so that a loop
+// calling these keeps them in registers.
+inline const double* row_above(const double* src, std::ptrdiff_t rows, std::ptrdiff_t cols, std::ptrdiff_t i) {
+    return src + (i == 0 ? rows - 1 : i - 1) * cols;
+}
+inline const double* row_below(const double* src, std::ptrdiff_t rows, std::ptrdiff_t cols, std::ptrdiff_t i) {
+    return src + (i + 1 == rows ? 0 : i + 1) * cols;
+}
+
 // One step of rows [first_row, last_row), straight from `src` to `dst`.
 template <class S>
 void diffusion_rows(const DiffusionGrid& g, const double* src, double* dst, std::ptrdiff_t first_row,
                     std::ptrdiff_t last_row, bool stream) {
-    const std::ptrdiff_t cols = g.cols;
+    const std::ptrdiff_t rows = g.rows, cols = g.cols;
     for (std::ptrdiff_t i = first_row; i < last_row; ++i) {
-        // The rows above and below, wrapping at the edges (without wrap()'s divisions, which cost a small grid
-        // more than its arithmetic).
-        const double* up = src + (i == 0 ? g.rows - 1 : i - 1) * cols;
+        const double* up = row_above(src, rows, cols, i);
         const double* mid = src + i * cols;
-        const double* down = src + (i + 1 == g.rows ? 0 : i + 1) * cols;
+        const double* down = row_below(src, rows, cols, i);
         double* out = dst + i * cols;
         std::ptrdiff_t a = 0, b = cols;
         if (g.boundary == Boundary::fixed) {
@@ -201,8 +209,6 @@ void diffusion_columns(const DiffusionGrid& g, const double* src, double* dst, s
     using vec = typename S::vec;
     constexpr std::ptrdiff_t L = S::lanes;
     const std::ptrdiff_t rows = g.rows, cols = g.cols;
-    const auto above = [&](std::ptrdiff_t i) { return src + (i == 0 ? rows - 1 : i - 1) * cols; };
-    const auto below = [&](std::ptrdiff_t i) { return src + (i + 1 == rows ? 0 : i + 1) * cols; };
     // First the cells the walk leaves out, row by row: the border (fixed) or each row's two ends (periodic).
     for (std::ptrdiff_t i = first_row; i < last_row; ++i) {
         const double* mid = src + i * cols;
@@ -211,7 +217,7 @@ void diffusion_columns(const DiffusionGrid& g, const double* src, double* dst, s
         if (g.boundary == Boundary::fixed) {
             hold_fixed_border(g, i, mid, out, a, b);
         } else {
-            periodic_row_ends(g, above(i), mid, below(i), out);
+            periodic_row_ends(g, row_above(src, rows, cols, i), mid, row_below(src, rows, cols, i), out);
         }
     }
     // Then the cells of columns [1, cols - 1) of every row with the formula: on a fixed grid, every row but the
@@ -225,10 +231,10 @@ void diffusion_columns(const DiffusionGrid& g, const double* src, double* dst, s
     const vec k = S::splat(g.D_dt);
     const vec four = S::splat(4.0);
     const auto walk = [&](std::ptrdiff_t j, auto load, auto store) {
-        vec up = load(above(top) + j), centre = load(src + top * cols + j);
+        vec up = load(row_above(src, rows, cols, top) + j), centre = load(src + top * cols + j);
         for (std::ptrdiff_t i = top; i < bottom; ++i) {
             const double* mid = src + i * cols + j;
-            const vec down = load(below(i) + j);
+            const vec down = load(row_below(src, rows, cols, i) + j);
             store(dst + i * cols + j, stencil_vector<S>(down, up, load(mid + 1), load(mid - 1), centre, k, four));
             up = centre;
             centre = down;
@@ -252,7 +258,8 @@ void diffusion_columns(const DiffusionGrid& g, const double* src, double* dst, s
             [n](double* p, vec v) { S::store_first(p, n, v); });
     } else {
         for (std::ptrdiff_t i = top; i < bottom; ++i) {
-            stencil_segment<S>(above(i), src + i * cols, below(i), dst + i * cols, a, b, g.D_dt, false);
+            stencil_segment<S>(row_above(src, rows, cols, i), src + i * cols, row_below(src, rows, cols, i),
+                               dst + i * cols, a, b, g.D_dt, false);
         }
     }
 }
