@@ -140,8 +140,8 @@ CEXT_INLINE void load_survivors(Lanes<S>& v, const Survivors& s, const EscapeCou
         v.zr = v.zi = v.cr = v.ci = S::splat(0.0);
         return;
     }
-    // The lanes past the last survivor read what the previous round stored there last (every round ends with a
-    // whole vector stored at its final count): they are not live, and never stored.
+    // The lanes past the last survivor hold the zeros the previous round wrote there: they are not live, and
+    // never stored.
     v.point = S::load_counters(s.point + first);
     v.zr = S::loadu(s.zr + first);
     v.zi = S::loadu(s.zi + first);
@@ -189,19 +189,33 @@ CEXT_INLINE void settle(const Lanes<S>& v, Survivors& s, std::ptrdiff_t& done, c
         }
     } else {
         const unsigned finished = v.valid & ~going;
-        S::store_counters(s.done_point + done, S::compress_counters(v.point, finished));
-        S::store_counters(s.done_count + done, S::compress_counters(v.n, finished));
-        done += lane_count(finished);
+        if (finished != 0) {
+            S::store_counters(s.done_point + done, S::compress_counters(v.point, finished));
+            S::store_counters(s.done_count + done, S::compress_counters(v.n, finished));
+            done += lane_count(finished);
+        }
     }
-    // Whole vectors are stored: the lanes past the survivors land on this vector's own, already loaded, points.
+    // A vector whose points all go on is stored as it is, and one whose points are all done not at all: points
+    // far from the set's edge escape, or stay, together, and compressing costs more than the other stores.
     const std::ptrdiff_t to = s.count;
-    S::storeu(s.zr + to, S::compress(v.zr, going));
-    S::storeu(s.zi + to, S::compress(v.zi, going));
-    if (!a.c_is_scalar) {
-        S::storeu(s.cr + to, S::compress(v.cr, going));
-        S::storeu(s.ci + to, S::compress(v.ci, going));
+    if (going == (1U << S::lanes) - 1) {
+        S::storeu(s.zr + to, v.zr);
+        S::storeu(s.zi + to, v.zi);
+        if (!a.c_is_scalar) {
+            S::storeu(s.cr + to, v.cr);
+            S::storeu(s.ci + to, v.ci);
+        }
+        S::store_counters(s.point + to, v.point);
+    } else if (going != 0) {
+        // Whole vectors are stored: the lanes past the survivors land on this vector's own, already loaded, points.
+        S::storeu(s.zr + to, S::compress(v.zr, going));
+        S::storeu(s.zi + to, S::compress(v.zi, going));
+        if (!a.c_is_scalar) {
+            S::storeu(s.cr + to, S::compress(v.cr, going));
+            S::storeu(s.ci + to, S::compress(v.ci, going));
+        }
+        S::store_counters(s.point + to, S::compress_counters(v.point, going));
     }
-    S::store_counters(s.point + to, S::compress_counters(v.point, going));
     s.count += lane_count(going);
 }
 
@@ -252,6 +266,15 @@ bool run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t e
     }
     for (std::ptrdiff_t i = 0; i < done; ++i) {
         a.counts[s.done_point[i]] = static_cast<std::int32_t>(s.done_count[i]);
+    }
+    // The next round's last vector also loads the lanes past the survivors, which no store of this round need
+    // have reached: zeros keep their (discarded) arithmetic finite and fast.
+    for (std::ptrdiff_t i = s.count; i % L != 0; ++i) {
+        s.point[i] = 0;
+        s.zr[i] = s.zi[i] = 0.0;
+        if (!a.c_is_scalar) {
+            s.cr[i] = s.ci[i] = 0.0;
+        }
     }
     return true;
 }
