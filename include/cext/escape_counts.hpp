@@ -169,6 +169,42 @@ CEXT_INLINE void iterate(Vector& v, typename S::vec four) {
     v.zi = S::add(S::add(t, t), v.ci);
 }
 
+// `iterations` iterations of the first `vectors` of a group (the others hold no point): a round's last group is
+// often short, and in a call of a few points every group is, where iterating the empty vectors would take the
+// ports from the full ones.
+template <class S>
+CEXT_INLINE void iterate_group(std::ptrdiff_t vectors, std::int64_t iterations, typename S::vec four, Lanes<S>& v0,
+                               Lanes<S>& v1, Lanes<S>& v2, Lanes<S>& v3) {
+    static_assert(kGroup == 4, "one case per group size");
+    switch (vectors) {
+        case 1:
+            for (std::int64_t k = 0; k < iterations; ++k) {
+                iterate<S>(v0, four);
+            }
+            break;
+        case 2:
+            for (std::int64_t k = 0; k < iterations; ++k) {
+                iterate<S>(v0, four);
+                iterate<S>(v1, four);
+            }
+            break;
+        case 3:
+            for (std::int64_t k = 0; k < iterations; ++k) {
+                iterate<S>(v0, four);
+                iterate<S>(v1, four);
+                iterate<S>(v2, four);
+            }
+            break;
+        default:
+            for (std::int64_t k = 0; k < iterations; ++k) {
+                iterate<S>(v0, four);
+                iterate<S>(v1, four);
+                iterate<S>(v2, four);
+                iterate<S>(v3, four);
+            }
+    }
+}
+
 // After a round: the lanes still live go on (unless the round reached maxiter), packed at `s.count`; the others
 // are done. In the first round every lane's count is written where it belongs (a survivor's is overwritten when
 // it is done); later, the done lanes' counts are noted in the buffer's done list. No lane here has counted past
@@ -253,12 +289,8 @@ bool run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t e
             load_survivors(v2, s, a, g + 2 * L, total, counted);
             load_survivors(v3, s, a, g + 3 * L, total, counted);
         }
-        for (std::int64_t k = 0; k < iterations; ++k) {
-            iterate<S>(v0, four);
-            iterate<S>(v1, four);
-            iterate<S>(v2, four);
-            iterate<S>(v3, four);
-        }
+        iterate_group<S>((std::min<std::ptrdiff_t>(total - g, kGroup * L) + L - 1) / L, iterations, four, v0, v1, v2,
+                         v3);
         settle(v0, s, done, a, begin + g, first_round, last_round);
         settle(v1, s, done, a, begin + g + L, first_round, last_round);
         settle(v2, s, done, a, begin + g + 2 * L, first_round, last_round);
