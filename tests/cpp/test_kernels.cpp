@@ -245,12 +245,20 @@ void test_diffusion(const cext::KernelTable& k, std::ptrdiff_t rows, std::ptrdif
 
 void test_one_step_both_ways(const cext::KernelTable& k) {
     // The two single-step functions, stepping rows and walking down columns, on every narrow width (partial,
-    // whole and overlapping vectors of every backend), a few heights, and bands cut anywhere: each must write
-    // every cell of its band, and exactly the reference step.
+    // whole and overlapping vectors of every backend), a few wider ones (whose rows are stepped a few or one at a
+    // time), a few heights, and bands cut anywhere: each must write every cell of its band, and exactly the
+    // reference step.
+    std::vector<std::ptrdiff_t> widths;
+    for (std::ptrdiff_t cols = 1; cols <= 41; ++cols) {
+        widths.push_back(cols);
+    }
+    for (std::ptrdiff_t cols : {300, 700, 2049}) {
+        widths.push_back(cols);
+    }
     bool ok = true;
     for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
         for (std::ptrdiff_t rows : {1, 2, 3, 4, 7, 18}) {
-            for (std::ptrdiff_t cols = 1; cols <= 41; ++cols) {
+            for (std::ptrdiff_t cols : widths) {
                 Sequence random{static_cast<std::uint64_t>(rows * 131 + cols)};
                 std::vector<double> grid(static_cast<std::size_t>(rows * cols));
                 for (double& cell : grid) {
@@ -271,7 +279,7 @@ void test_one_step_both_ways(const cext::KernelTable& k) {
             }
         }
     }
-    expect(ok, std::string(k.name) + ": one step by rows and by columns, every width to 41, bands cut anywhere");
+    expect(ok, std::string(k.name) + ": one step by rows and by columns, widths 1 to 41 and wider, bands cut anywhere");
 }
 
 }  // namespace
