@@ -251,14 +251,7 @@ void diffusion_columns(const DiffusionGrid& g, const double* src, double* dst, s
     const std::ptrdiff_t rows = g.rows, cols = g.cols;
     // First the cells the walk leaves out, row by row: the border (fixed) or each row's two ends (periodic).
     for (std::ptrdiff_t i = first_row; i < last_row; ++i) {
-        const double* mid = src + i * cols;
-        double* out = dst + i * cols;
-        std::ptrdiff_t a = 0, b = cols;
-        if (g.boundary == Boundary::fixed) {
-            hold_fixed_border(g, i, mid, out, a, b);
-        } else {
-            periodic_row_ends(g, row_above(src, rows, cols, i), mid, row_below(src, rows, cols, i), out);
-        }
+        row_edges(g, src, dst, i);
     }
     // Then the cells of columns [1, cols - 1) of every row with the formula: on a fixed grid, every row but the
     // first and last.
