@@ -173,11 +173,11 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
     ``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits()``; the per-call ``num_threads=`` argument
     overrides it, and small inputs use fewer threads. The list of runtimes needs threadpoolctl.
 
-    ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores and advanced up
-    to 16 steps per round instead of 8 (by default 3/4 of the last-level cache; ``CEXT_STREAM_BYTES`` overrides
-    it). ``Diffusion.tile_bytes``: each thread's budget for the tile buffers of multi-step calls (3/4 of the L2;
-    ``CEXT_TILE_BYTES``). ``Diffusion.column_bytes``: single steps on grids of at most this size walk down
-    columns of vectors instead of along rows (1/2 of the L1 data cache; ``CEXT_COLUMN_BYTES``).
+    ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores (by default 3/4
+    of the last-level cache; ``CEXT_STREAM_BYTES`` overrides it). ``Diffusion.tile_bytes``: each thread's
+    budget for the ring of rows of multi-step calls (3/4 of the L2; ``CEXT_TILE_BYTES``).
+    ``Diffusion.column_bytes``: single steps on grids of at most this size walk down columns of vectors instead
+    of along rows (1/2 of the L1 data cache; ``CEXT_COLUMN_BYTES``).
     ``Diffusion.keep_scratch``: the scratch grid of a call that takes several rounds is
     kept for the next such call on a grid of similar size (``CEXT_KEEP_SCRATCH=0`` frees it after every call).
     Results are identical either way; only speed and memory held change.

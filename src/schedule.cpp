@@ -99,7 +99,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 15), rows));
     // A grid this large goes to memory and back every round: its last step writes with non-temporal stores.
     const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
-    const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes, stream);
+    const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes);
     const bool columns = plan.depth == 1 && cells * sizeof(double) <= tuning.column_bytes;
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
     const std::int64_t rounds = plan.rounds;
@@ -110,7 +110,9 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
             scratch = take_scratch(cells);
         }
         if (plan.buffer_doubles() > 0) {
-            buffers = allocate_doubles(2 * plan.buffer_doubles() * static_cast<std::size_t>(threads));
+            const std::size_t doubles = plan.buffer_doubles() * static_cast<std::size_t>(threads);
+            buffers = allocate_doubles(doubles);
+            std::memset(buffers.get(), 0, doubles * sizeof(double));
         }
     } catch (const std::bad_alloc&) {
         return Status::no_memory;
@@ -122,8 +124,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     run_team(threads, [&](bool in_team) {
         const std::size_t me = static_cast<std::size_t>(team_member());
         const std::size_t size = plan.buffer_doubles();
-        const TileBuffers mine{buffers ? buffers.get() + 2 * me * size : nullptr,
-                               buffers ? buffers.get() + (2 * me + 1) * size : nullptr, plan.buffer_stride};
+        const TileBuffers mine{buffers ? buffers.get() + me * size + plan.buffer_stride : nullptr, plan.buffer_stride};
         const double* src = a.grid;
         // Rounds alternate between `out` and `scratch` so that the last one lands in `out`. Every thread runs
         // every round (worksharing constructs must be met by the whole team); cancelled tiles are skipped.

@@ -169,7 +169,7 @@ DiffusionTuning decide_tuning(const CacheSizes& caches) {
     // Below that, ordinary stores keep the next step's input in cache. (No L3: the L2 plays its part.)
     const std::size_t last_level = caches.l3 != 0 ? caches.l3 : caches.l2;
     tuning.stream_bytes = last_level / 4 * 3;
-    // Temporal blocking keeps a thread's two tile buffers in its L2, with a quarter left for the rows of the
+    // Temporal blocking keeps a thread's ring of rows in its L2 at most, with a quarter left for the rows of the
     // grid streaming through and the stack.
     tuning.tile_bytes = caches.l2 / 4 * 3;
     // A single step walks down columns of vectors while the grid and its output both fit in the L1 data cache.

@@ -1,10 +1,11 @@
 // 2-D diffusion, the compute half: one band of rows for one step, or one tile for several steps, on one thread.
 // (The formula and the boundaries are stated in include/cext/kernels.hpp; the schedule is in src/schedule.cpp.)
 //
-// A single step streams rows from `src` to `dst`. Several steps use temporal blocking: a tile widened by a halo
-// of `depth` cells on every side is copied into a thread's buffer, which stays in L2, and advanced `depth`
-// steps there, the valid region shrinking by one cell per step; only the tile itself is written out. Halo cells
-// are recomputed by neighbouring tiles, so every cell sees exactly the arithmetic of repeated single steps.
+// A single step streams rows from `src` to `dst`. Several steps use temporal blocking: a tall tile, widened by
+// a halo of `depth` cells on every side, is advanced `depth` steps as a wavefront down its rows through a small
+// ring of rows per step that stays in the cache, the valid region shrinking by one cell per step; only the tile
+// itself is written out. Halo cells are recomputed by neighbouring tiles, so every cell sees exactly the
+// arithmetic of repeated single steps.
 //
 // Layout: C-contiguous doubles. `src` and `dst` do not overlap; `src` is never written.
 #pragma once
@@ -308,45 +309,108 @@ inline Tile widen(const DiffusionGrid& g, const Tile& t, int halo) {
     return w;
 }
 
-// Copies the tile widened by `halo` cells into `buffer` (buffer row 0 is grid row t.r0 - halo, buffer column 0
-// is grid column t.c0 - halo).
-inline void gather_tile(const DiffusionGrid& g, const double* src, const Tile& t, int halo, double* buffer,
-                        std::ptrdiff_t stride) {
-    const Tile w = widen(g, t, halo);
-    for (std::ptrdiff_t i = w.r0; i < w.r1; ++i) {
-        const double* row = src + wrap(i, g.rows) * g.cols;
-        double* to = buffer + (i - (t.r0 - halo)) * stride - (t.c0 - halo);  // indexed by grid column
-        for (std::ptrdiff_t j = w.c0; j < w.c1;) {  // in pieces that do not cross the grid's edge
-            const std::ptrdiff_t from = wrap(j, g.cols);
-            const std::ptrdiff_t n = std::min(w.c1 - j, g.cols - from);
-            std::memcpy(to + j, row + from, static_cast<std::size_t>(n) * sizeof(double));
-            j += n;
+// Copies grid row `i` (wrapped) into `to`, indexed by grid column, over columns [c0, c1), which extend past the
+// grid's edges only on a periodic grid (whose cells there wrap).
+inline void gather_row(const DiffusionGrid& g, const double* src, std::ptrdiff_t i, std::ptrdiff_t c0,
+                       std::ptrdiff_t c1, double* to) {
+    const double* row = src + wrap(i, g.rows) * g.cols;
+    for (std::ptrdiff_t j = c0; j < c1;) {  // in pieces that do not cross the grid's edge
+        const std::ptrdiff_t from = wrap(j, g.cols);
+        const std::ptrdiff_t n = std::min(c1 - j, g.cols - from);
+        std::memcpy(to + j, row + from, static_cast<std::size_t>(n) * sizeof(double));
+        j += n;
+    }
+}
+
+// The formula over cells [0, n) of a row of a tile's ring (see diffusion_tile), where every row is aligned to the
+// vector and n is a multiple of it: no peeled cells, no partial vector. Reads the vector before and the vector
+// after the centre row's cells, which the ring keeps in memory.
+template <class S>
+void ring_segment(const double* up, const double* mid, const double* down, double* out, std::ptrdiff_t n, double D_dt) {
+    using vec = typename S::vec;
+    constexpr std::ptrdiff_t L = S::lanes;
+    const vec k = S::splat(D_dt);
+    const vec four = S::splat(4.0);
+    if constexpr (S::shifts_neighbours) {
+        vec before = S::loadu(mid - L), centre = S::loadu(mid);
+        for (std::ptrdiff_t j = 0; j < n; j += L) {
+            const vec after = S::loadu(mid + j + L);
+            S::storeu(out + j,
+                      stencil_vector<S>(S::loadu(down + j), S::loadu(up + j), S::right_neighbours(centre, after),
+                                        S::left_neighbours(before, centre), centre, k, four));
+            before = centre;
+            centre = after;
+        }
+    } else {
+        for (std::ptrdiff_t j = 0; j < n; j += L) {
+            S::storeu(out + j, stencil_vector<S>(S::loadu(down + j), S::loadu(up + j), S::loadu(mid + j + 1),
+                                                 S::loadu(mid + j - 1), S::loadu(mid + j), k, four));
         }
     }
 }
 
-// Advances `tile` of `dst` by `depth` steps from `src`, through the two buffers. In step s the valid region is
-// the tile widened by depth - s cells.
+// Advances `tile` of `dst` by `depth` steps from `src`, as a wavefront down the tile's rows.
+//
+// After k steps, the cells the remaining steps need are those of the tile widened by depth - k (its level k).
+// Going down the rows, each grid row is copied in as level 0, and then every level k takes one row further, the
+// row just above the one level k - 1 has just finished: its three neighbouring rows of level k - 1 are the last
+// three that level made. So each level keeps only three rows, in a ring, and the rows a step reads were written a
+// moment before and are still in the L1 or L2 cache; level `depth` is the tile itself, written straight to `dst`.
+// Only the rows of the whole tile are widened at its top and bottom, not each step's band of rows.
+//
+// Within the ring, a level's row is computed over whole aligned vectors, cells beyond its valid columns included:
+// those read cells of no interest (or the ring's zeroed margins) and are never read by a valid cell, because
+// a valid cell's neighbours are valid cells of the level before.
 template <class S>
 void diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, const TileBuffers& buffers,
                     const Tile& tile, int depth, bool stream) {
-    double* const buffer[2] = {buffers.first, buffers.second};
-    gather_tile(g, src, tile, depth, buffer[0], buffers.stride);
-    const std::ptrdiff_t row_base = tile.r0 - depth, col_base = tile.c0 - depth;
-    const auto in_buffer = [&](double* b, std::ptrdiff_t i) { return b + (i - row_base) * buffers.stride - col_base; };
-    for (int s = 1; s <= depth; ++s) {
-        const Tile valid = widen(g, tile, depth - s);
-        double* const from = buffer[(s - 1) & 1];
-        double* const to = buffer[s & 1];
-        const bool last = s == depth;
-        for (std::ptrdiff_t i = valid.r0; i < valid.r1; ++i) {
-            const double* mid = in_buffer(from, i);
-            double* out = last ? dst + i * g.cols : in_buffer(to, i);
-            std::ptrdiff_t a = valid.c0, b = valid.c1;
-            if (g.boundary == Boundary::fixed && !hold_fixed_border(g, i, mid, out, a, b)) {
-                continue;
+    constexpr std::ptrdiff_t L = S::lanes;
+    // Buffer column 0 is grid column tile.c0 - ring_margin(depth): the tile's own columns start on a whole vector.
+    const std::ptrdiff_t stride = buffers.stride, col_base = tile.c0 - ring_margin(depth);
+    // Row `slot` (0, 1, 2) of level k (0 <= k < depth), indexed by grid column.
+    const auto ring = [&](int k, int slot) { return buffers.ring + (3 * k + slot) * stride - col_base; };
+    const Tile outer = widen(g, tile, depth);
+    int newest = 0;  // the slot of grid row t in every level: row t - 1 is in the slot before, and so on
+    for (std::ptrdiff_t t = outer.r0; t < tile.r1 + depth; ++t, newest = newest == 2 ? 0 : newest + 1) {
+        if (t < outer.r1) {
+            gather_row(g, src, t, outer.c0, outer.c1, ring(0, newest));
+        }
+        int below = newest;  // the slot of level k - 1's row t - k + 1, below level k's row
+        for (int k = 1; k <= depth; ++k) {
+            const std::ptrdiff_t i = t - k;
+            const int at = below == 0 ? 2 : below - 1, above = at == 0 ? 2 : at - 1;
+            const Tile valid = widen(g, tile, depth - k);
+            if (i >= valid.r0 && i < valid.r1) {
+                const double* mid = ring(k - 1, at);
+                const double* up = ring(k - 1, above);
+                const double* down = ring(k - 1, below);
+                if (k == depth) {
+                    double* out = dst + i * g.cols;
+                    std::ptrdiff_t a = valid.c0, b = valid.c1;
+                    if (g.boundary == Boundary::periodic || hold_fixed_border(g, i, mid, out, a, b)) {
+                        stencil_segment<S>(up, mid, down, out, a, b, g.D_dt, stream);
+                    }
+                } else {
+                    double* out = ring(k, at);
+                    if (g.boundary == Boundary::fixed && (i == 0 || i == g.rows - 1)) {
+                        std::memcpy(out + valid.c0, mid + valid.c0,
+                                    static_cast<std::size_t>(valid.c1 - valid.c0) * sizeof(double));
+                    } else {
+                        const std::ptrdiff_t lo = col_base + (valid.c0 - col_base) / L * L;
+                        const std::ptrdiff_t hi = col_base + (valid.c1 - col_base + L - 1) / L * L;
+                        ring_segment<S>(up + lo, mid + lo, down + lo, out + lo, hi - lo, g.D_dt);
+                        if (g.boundary == Boundary::fixed) {  // the border columns keep their value
+                            if (valid.c0 == 0) {
+                                out[0] = mid[0];
+                            }
+                            if (valid.c1 == g.cols) {
+                                out[g.cols - 1] = mid[g.cols - 1];
+                            }
+                        }
+                    }
+                }
             }
-            stencil_segment<S>(in_buffer(from, i - 1), mid, in_buffer(from, i + 1), out, a, b, g.D_dt, stream && last);
+            below = at;
         }
     }
     if (stream) {

@@ -13,7 +13,7 @@
 namespace cext {
 
 // How a call is cut into work items. Every item is a tile of the grid; with depth 1 a tile spans whole rows (a
-// band) and is stepped straight from grid to grid, otherwise it is advanced `depth` steps in a thread's buffers.
+// band) and is stepped straight from grid to grid, otherwise it is advanced `depth` steps through a thread's buffer.
 struct Plan {
     std::int64_t rounds;           // rounds of the call
     int depth;                     // steps per round
@@ -23,7 +23,7 @@ struct Plan {
     std::ptrdiff_t tiles_down;     // tiles per column of tiles
     std::ptrdiff_t tiles_across;   // tiles per row of tiles
     std::ptrdiff_t buffer_stride;  // doubles per buffer row (0 when depth == 1: no buffers)
-    std::ptrdiff_t buffer_rows;    // rows per buffer
+    std::ptrdiff_t buffer_rows;    // rows of a thread's buffer (see TileBuffers)
 
     std::ptrdiff_t tiles() const { return tiles_down * tiles_across; }
     std::size_t buffer_doubles() const { return static_cast<std::size_t>(buffer_rows * buffer_stride); }
@@ -33,9 +33,8 @@ struct Plan {
     }
 };
 
-// The plan for `steps` steps of a rows x cols grid on at most `threads` threads, each with `tile_bytes` of tile
-// buffers; `from_memory` says the grid streams from memory every round rather than staying in the cache.
-Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes,
-                    bool from_memory);
+// The plan for `steps` steps of a rows x cols grid on at most `threads` threads, each with `tile_bytes` for the
+// ring of its tiles.
+Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes);
 
 }  // namespace cext

@@ -80,13 +80,14 @@ struct Tile {
     std::ptrdiff_t r0, r1, c0, c1;
 };
 
-// A thread's two scratch buffers for advancing one tile several steps: each holds the tile widened by its halo,
-// `stride` doubles per row.
+// A thread's scratch rows for advancing one tile several steps (see diffusion_tile): a ring of three rows for
+// each of the first `depth` levels, `stride` doubles a row, with one row of margin before and after it. Each
+// row keeps ring_margin(depth) columns on either side of the tile.
 struct TileBuffers {
-    double* first;
-    double* second;
+    double* ring;  // the first row of the ring, past the margin row
     std::ptrdiff_t stride;
 };
+inline std::ptrdiff_t ring_margin(int depth) { return (depth + 7) / 8 * 8; }  // whole 64-byte lines
 
 // ---------------------------------------------------------------------------------------------------------------
 // Per-instruction-set compute functions
@@ -110,8 +111,9 @@ struct KernelTable {
     void (*diffusion_columns)(const DiffusionGrid&, const double* src, double* dst, std::ptrdiff_t first_row,
                               std::ptrdiff_t last_row);
 
-    // `depth` steps of `tile` from `src` into `dst`, through `buffers` (each at least (tile height + 2 depth) x
-    // stride doubles, stride >= tile width + 2 depth). Only the tile's own cells of `dst` are written.
+    // `depth` steps of `tile` from `src` into `dst`, through `buffers` (3 depth + 2 rows of at least tile width +
+    // 2 ring_margin(depth) doubles, the whole zeroed before a call's first tile). Only the tile's own cells of
+    // `dst` are written.
     void (*diffusion_tile)(const DiffusionGrid&, const double* src, double* dst, const TileBuffers& buffers,
                            const Tile& tile, int depth, bool stream);
 };

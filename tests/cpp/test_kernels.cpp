@@ -309,6 +309,9 @@ int main() {
                 test_diffusion(k, 150, 1100, 8, boundary, threads);
                 test_diffusion(k, 150, 1100, 19, boundary, threads);
                 test_diffusion(k, 9, 700, 5, boundary, threads);
+                // One tile across and, on two threads, two down: each tile's top and bottom widened into the other.
+                test_diffusion(k, 300, 200, 20, boundary, threads);
+                test_diffusion(k, 61, 37, 41, boundary, threads);
             }
         }
         std::printf("checked %s (%d lanes)\n", k.name, k.lanes);
