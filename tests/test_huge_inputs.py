@@ -170,7 +170,7 @@ cext.calculate_z(5, np.zeros(100_000, complex), 0j)
 """
 
 CASES = {
-    # evolve's scratch grid, needed once the steps take more than one round (at most 16 steps a round): grid and
+    # evolve's scratch grid, needed once the steps take more than one round (at most 32 steps a round): grid and
     # out (1 GiB each, untouched pages) fit, scratch does not.
     "evolve-scratch": """
 grid = np.zeros((8192, 16384)); out = np.empty_like(grid)

@@ -45,7 +45,8 @@ def make_jobs():
         jobs.append(("calculate_z", (maxiter, zs, cs), expected))
     for shape, steps, boundary in [((64, 64), 1, "fixed"), ((97, 131), 5, "periodic"), ((200, 200), 12, "fixed"),
                                    ((1, 500), 9, "periodic"), ((500, 1), 3, "fixed"), ((33, 17), 20, "periodic"),
-                                   ((0, 5), 4, "fixed"), ((300, 301), 2, "periodic")]:
+                                   ((0, 5), 4, "fixed"), ((300, 301), 2, "periodic"),
+                                   ((120, 90), 45, "fixed")]:
         grid = rng.uniform(-1, 1, shape)
         jobs.append(("evolve", (grid, boundary, steps), diffusion_steps(grid, 0.1, 1.0, boundary, steps)))
     for n in (0, 1, 90, 1476, 1477, 10**9):

@@ -133,21 +133,21 @@ def test_scratch_keeping_can_be_switched_at_run_time():
     core = cext._core
     grid = np.random.default_rng(1).random((300, 200))
     out = np.empty_like(grid)
-    expected = cext.evolve(grid, np.empty_like(grid), 0.1, steps=20)  # 20 steps take several rounds: scratch
+    expected = cext.evolve(grid, np.empty_like(grid), 0.1, steps=40)  # more than a round's 32 steps: scratch
     scratch_bytes = grid.nbytes
     previous = core._set_keep_scratch(True)
     try:
         assert core._set_keep_scratch(True) is True
         assert core._build_info()["diffusion_tuning"]["keep_scratch_source"] == "_set_keep_scratch()"
-        cext.evolve(grid, out, 0.1, steps=20)
+        cext.evolve(grid, out, 0.1, steps=40)
         assert core._kept_scratch_bytes() == scratch_bytes
         assert core._set_keep_scratch(False) is True
         assert core._kept_scratch_bytes() == 0  # turning keeping off frees the kept grid at once
         assert core._build_info()["diffusion_tuning"]["keep_scratch"] is False
-        assert np.array_equal(cext.evolve(grid, out, 0.1, steps=20), expected)
+        assert np.array_equal(cext.evolve(grid, out, 0.1, steps=40), expected)
         assert core._kept_scratch_bytes() == 0  # and a call's grid is freed when it ends
         assert core._set_keep_scratch(True) is False
-        assert np.array_equal(cext.evolve(grid, out, 0.1, steps=20), expected)
+        assert np.array_equal(cext.evolve(grid, out, 0.1, steps=40), expected)
         assert core._kept_scratch_bytes() == scratch_bytes
     finally:
         core._set_keep_scratch(previous)

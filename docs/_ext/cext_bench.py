@@ -230,13 +230,15 @@ class WorkloadsDirective(BenchDirective):
 
 class TargetsDirective(BenchDirective):
     def lines(self, document):
+        import render_readme
+
         rows = []
         for workload in document["workloads"]:
             for target in workload["targets"]:
                 text = target["text"]
                 shown = text[len(target["goal"]) + 2:].rsplit(" ", 1)[0] if text.startswith(target["goal"]) else "—"
                 verdict = "not measured" if target["met"] is None else ("met" if target["met"] else "**missed**")
-                rows.append([escape(workload["title"].split(", ")[0]), escape(target["goal"]),
+                rows.append([escape(render_readme.short_title(workload["title"])), escape(target["goal"]),
                              escape(target["subject"]), escape(target["baseline"]), escape(shown), verdict])
         if not rows:
             return ["This run measured no targets.", ""]
