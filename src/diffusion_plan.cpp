@@ -36,15 +36,20 @@ std::ptrdiff_t tile_width(std::ptrdiff_t cols, std::int64_t depth, std::size_t t
 
 Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes) {
     Plan p{};
-    // Tiles as tall as the grid allows while every thread has one: only a tile's top and bottom are widened.
-    const std::ptrdiff_t width = tile_width(cols, kMaxDepth, tile_bytes);
-    const std::ptrdiff_t across = (cols + width - 1) / width;
-    const std::ptrdiff_t down = (threads + across - 1) / across;
-    const std::ptrdiff_t tall = (rows + down - 1) / down;
-    // As few rounds as the depth allows, of equal depth (the last may be shallower by less than one round's
-    // share): 20 steps at most 8 deep run as 7 + 7 + 6, not 8 + 8 + 4, so no round pays a deep halo for
-    // nothing. Quotients are rounded up without adding first: steps may be INT64_MAX.
-    const std::int64_t max_depth = std::clamp<std::int64_t>(tall / 8, kMinDepth, kMaxDepth);
+    // Tiles as tall as the grid allows while every thread has one: only a tile's top and bottom are widened. (A
+    // single step has no rounds to plan: a small call should not pay for the divisions.)
+    std::int64_t max_depth = 1;
+    std::ptrdiff_t tall = rows;
+    if (steps > 1) {
+        const std::ptrdiff_t width = tile_width(cols, kMaxDepth, tile_bytes);
+        const std::ptrdiff_t across = (cols + width - 1) / width;
+        const std::ptrdiff_t down = (threads + across - 1) / across;
+        tall = (rows + down - 1) / down;
+        // As few rounds as the depth allows, of equal depth (the last may be shallower by less than one round's
+        // share): 20 steps at most 8 deep run as 7 + 7 + 6, not 8 + 8 + 4, so no round pays a deep halo for
+        // nothing. Quotients are rounded up without adding first: steps may be INT64_MAX.
+        max_depth = std::clamp<std::int64_t>(tall / 8, kMinDepth, kMaxDepth);
+    }
     p.rounds = steps / max_depth + (steps % max_depth != 0);
     p.depth = static_cast<int>(steps / p.rounds + (steps % p.rounds != 0));
     p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);
