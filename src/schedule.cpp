@@ -112,6 +112,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
         if (plan.buffer_doubles() > 0) {
             const std::size_t doubles = plan.buffer_doubles() * static_cast<std::size_t>(threads);
             buffers = allocate_doubles(doubles);
+            // The ring's margins are read, by cells of no interest, before any tile writes them (diffusion_tile).
             std::memset(buffers.get(), 0, doubles * sizeof(double));
         }
     } catch (const std::bad_alloc&) {

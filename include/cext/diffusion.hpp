@@ -392,21 +392,12 @@ void diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, cons
                     }
                 } else {
                     double* out = ring(k, at);
-                    if (g.boundary == Boundary::fixed && (i == 0 || i == g.rows - 1)) {
-                        std::memcpy(out + valid.c0, mid + valid.c0,
-                                    static_cast<std::size_t>(valid.c1 - valid.c0) * sizeof(double));
-                    } else {
-                        const std::ptrdiff_t lo = col_base + (valid.c0 - col_base) / L * L;
-                        const std::ptrdiff_t hi = col_base + (valid.c1 - col_base + L - 1) / L * L;
-                        ring_segment<S>(up + lo, mid + lo, down + lo, out + lo, hi - lo, g.D_dt);
-                        if (g.boundary == Boundary::fixed) {  // the border columns keep their value
-                            if (valid.c0 == 0) {
-                                out[0] = mid[0];
-                            }
-                            if (valid.c1 == g.cols) {
-                                out[g.cols - 1] = mid[g.cols - 1];
-                            }
-                        }
+                    const std::ptrdiff_t lo = col_base + (valid.c0 - col_base) / L * L;
+                    const std::ptrdiff_t hi = col_base + (valid.c1 - col_base + L - 1) / L * L;
+                    ring_segment<S>(up + lo, mid + lo, down + lo, out + lo, hi - lo, g.D_dt);
+                    if (g.boundary == Boundary::fixed) {  // then the border takes back its value
+                        std::ptrdiff_t a = valid.c0, b = valid.c1;
+                        hold_fixed_border(g, i, mid, out, a, b);
                     }
                 }
             }
