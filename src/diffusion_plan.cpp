@@ -67,8 +67,8 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
         p.tile_width = tile_width(cols, p.depth, tile_bytes);
         p.buffer_stride = (p.tile_width + 7) / 8 * 8 + 2 * ring_margin(p.depth);  // 64-byte aligned buffer rows
         p.buffer_rows = 3 * p.depth + 2;  // the ring, and a row of margin before and after it
-        // At most ~8M cell-steps a tile (a few milliseconds: the grain at which a call polls for Ctrl-C), all of a
-        // height.
+        // At most ~8M cell-steps a tile (a few milliseconds), all of a height: the threads take tiles as they come
+        // free, and many short tiles let them finish a round together.
         const std::ptrdiff_t by_work =
             std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 23) / (p.tile_width * p.depth));
         const std::ptrdiff_t pieces = (tall + by_work - 1) / by_work;

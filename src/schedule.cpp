@@ -142,7 +142,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
                 } else if (plan.depth == 1) {
                     kernels.diffusion_rows(grid, src, dst, tile.r0, tile.r1, stream);
                 } else {
-                    kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream);
+                    kernels.diffusion_tile(grid, src, dst, mine, tile, depth, stream, cancel);
                 }
             };
             // Bands of one step cost alike and are stepped straight from grid to grid: each thread keeps its own

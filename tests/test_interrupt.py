@@ -62,9 +62,11 @@ SCENARIOS = {
     "evolve-most-steps": lambda: cext.evolve(grid[:5, :7], np.empty((5, 7)), 0.1, steps=2**63 - 1),
 }
 if sys.argv[1] == "evolve-largest-round-1-thread":
-    # The worst case for a round of temporal blocking: one thread walks every tile of a large grid, 16 steps each
-    # (the grid streams from memory), before the round ends (about two seconds on the development machine). Only
-    # polling per tile answers within the limit; polling per round would wait for the rest of the round.
+    # The worst case for a round of temporal blocking: one thread walks every tile of a large grid, 32 steps each
+    # (the grid streams from memory), before the round ends (about two seconds on the development machine), and
+    # its first rounds fault in the output and scratch grids, which the kernel may stop to compact memory for huge
+    # pages (~90 ms for one tile's rows on that machine). Only polling within a tile answers within the limit;
+    # polling per round would wait for the rest of the round, polling per tile for that tile's page faults.
     big = np.full((7000, 7000), 0.5)
     SCENARIOS[sys.argv[1]] = lambda: cext.evolve(big, np.empty_like(big), 0.1, steps=10**9, num_threads=1)
 if sys.argv[1] == "calculate_z-slowest-chunk-1-thread":

@@ -2,9 +2,9 @@
 
 Each is a Mutant(file, original, replacement, description, tests): `original` must occur exactly once in `file`
 (tools/mutate.py refuses to run otherwise, so a mutant cannot silently go stale when the code moves on), and
-`tests` is the pytest selection expected to catch it. `equivalent` says why a mutant cannot be told apart from
-the original by any test (it is then run but left out of the score); `debug_python` marks mutants that only a
-debug build of CPython can see (total reference counts).
+`tests` is the pytest selection (or the C++ kernel tests) expected to catch it. `equivalent` says why a mutant
+cannot be told apart from the original by any test (it is then run but left out of the score); `debug_python`
+marks mutants that only a debug build of CPython can see (total reference counts).
 
 The list covers the kernels on every SIMD path (the backends in simd.hpp are per path; escape_counts.hpp and
 diffusion.hpp are shared templates), the schedules and cancellation, the Python glue, the dispatch, the tuning
@@ -35,6 +35,9 @@ MODULE = ("tests/test_module.py",)
 TOTAL_REFCOUNT = ("tests/test_total_refcount.py",)
 FUZZ_CZ = ("tests/test_fuzz.py", "-k", "calculate_z_returns")
 FUZZ_EV = ("tests/test_fuzz.py", "-k", "evolve_returns")
+# Not a pytest selection: the C++ kernel tests (tests/cpp), for what Python cannot see without timing it.
+KERNEL_TESTS = "tests/cpp/build.py"
+KERNELS = (KERNEL_TESTS,)
 
 ESCAPE = "include/cext/escape_counts.hpp"
 DIFFUSION = "include/cext/diffusion.hpp"
@@ -209,6 +212,9 @@ MUTANTS = [
     Mutant(DIFFUSION, "                    if (g.boundary == Boundary::fixed) {  // then the border takes back",
            "                    if (g.boundary == Boundary::periodic) {  // then the border takes back",
            "a tile's wavefront leaves a fixed grid's border as the formula wrote it in the ring", EV),
+    Mutant(DIFFUSION, "            if (cancel.check()) {\n                cancelled = true;",
+           "            if (cancel.cancelled()) {\n                cancelled = true;",
+           "evolve: a tile only reads the cancellation flag between its rows, never polls", KERNELS),
     Mutant(DIFFUSION, "walk(b - L, load, store);  // overlaps", "walk(j, load, store);  // overlaps",
            "column walk: the last column of vectors runs past the cells of the formula instead of overlapping", EV),
     Mutant(DIFFUSION, "            up = centre;\n            centre = down;",
@@ -230,7 +236,7 @@ MUTANTS = [
            INTERRUPT),
     Mutant(SCHEDULE, "                if (cancel.check()) {\n                    return;",
            "                if (cancel.cancelled()) {\n                    return;",
-           "evolve: poll for Ctrl-C between rounds of tiles only, not per tile", INTERRUPT),
+           "evolve: bands and tiles only read the cancellation flag before they start, never poll", KERNELS),
     Mutant(SCHEDULE, "stop[r & 1] = cancel.cancelled();", "stop[r & 1] = false;",
            "evolve: once cancelled, still meet every remaining round's barrier", INTERRUPT),
     Mutant(PLAN, "p.last_depth = static_cast<int>(steps - (p.rounds - 1) * p.depth);",

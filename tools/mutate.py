@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mutants import MUTANTS  # tools/mutants.py: `python tools/mutate.py` puts tools/ first on sys.path
+from mutants import KERNEL_TESTS, MUTANTS  # tools/mutants.py: `python tools/mutate.py` puts tools/ first on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 COPY_EXCLUDES = {".git", "build", "dist", ".pytest_cache", ".hypothesis", "__pycache__"}
@@ -96,6 +96,9 @@ def compiled(mutant):
 
 
 def test_command(python, tests):
+    if tests[0] == KERNEL_TESTS:
+        # The C++ kernel tests: built from the copy's sources and run with no Python module involved.
+        return [python, *tests]
     # -x: the first failure kills the mutant; -p no:cacheprovider: nothing is written into the copy between runs.
     return [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
 

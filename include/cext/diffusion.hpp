@@ -361,17 +361,35 @@ void ring_segment(const double* up, const double* mid, const double* down, doubl
 // Within the ring, a level's row is computed over whole aligned vectors, cells beyond its valid columns included:
 // those read cells of no interest (or the ring's zeroed margins) and are never read by a valid cell, because
 // a valid cell's neighbours are valid cells of the level before.
+//
+// Polls for cancellation every few rows, not only between tiles: the first rounds of a call write memory the
+// process has never touched, and faulting in its pages can take far longer than the arithmetic. (On a 2-core
+// cloud VM, the first 500 x 512 tile of each row of tiles of a 7000^2 grid took ~90 ms instead of ~3: its rows
+// fault in huge pages that span the grid's whole width, and the kernel may compact memory for each.) Returns
+// false if cancelled (`dst` then unspecified).
 template <class S>
-void diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, const TileBuffers& buffers,
-                    const Tile& tile, int depth, bool stream) {
+bool diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, const TileBuffers& buffers,
+                    const Tile& tile, int depth, bool stream, CancelToken& cancel) {
     constexpr std::ptrdiff_t L = S::lanes;
     // Buffer column 0 is grid column tile.c0 - ring_margin(depth): the tile's own columns start on a whole vector.
     const std::ptrdiff_t stride = buffers.stride, col_base = tile.c0 - ring_margin(depth);
     // Row `slot` (0, 1, 2) of level k (0 <= k < depth), indexed by grid column.
     const auto ring = [&](int k, int slot) { return buffers.ring + (3 * k + slot) * stride - col_base; };
     const Tile outer = widen(g, tile, depth);
+    // About 256k cell-steps (~100 us of arithmetic, a few rows of a wide tile) between two polls.
+    const std::ptrdiff_t rows_per_check =
+        std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / ((outer.c1 - outer.c0) * std::ptrdiff_t{depth}));
+    std::ptrdiff_t until_check = rows_per_check;
+    bool cancelled = false;
     int newest = 0;  // the slot of grid row t in every level: row t - 1 is in the slot before, and so on
     for (std::ptrdiff_t t = outer.r0; t < tile.r1 + depth; ++t, newest = newest == 2 ? 0 : newest + 1) {
+        if (--until_check == 0) {
+            until_check = rows_per_check;
+            if (cancel.check()) {
+                cancelled = true;
+                break;
+            }
+        }
         if (t < outer.r1) {
             gather_row(g, src, t, outer.c0, outer.c1, ring(0, newest));
         }
@@ -407,6 +425,7 @@ void diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, cons
     if (stream) {
         S::fence();  // make this thread's non-temporal stores visible before the barrier that ends the round
     }
+    return !cancelled;
 }
 
 }  // namespace cext::CEXT_ISA

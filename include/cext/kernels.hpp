@@ -113,9 +113,9 @@ struct KernelTable {
 
     // `depth` steps of `tile` from `src` into `dst`, through `buffers` (3 depth + 2 rows of at least tile width +
     // 2 ring_margin(depth) doubles, the whole zeroed before a call's first tile). Only the tile's own cells of
-    // `dst` are written.
-    void (*diffusion_tile)(const DiffusionGrid&, const double* src, double* dst, const TileBuffers& buffers,
-                           const Tile& tile, int depth, bool stream);
+    // `dst` are written. Returns false if cancelled (the tile's cells then unspecified).
+    bool (*diffusion_tile)(const DiffusionGrid&, const double* src, double* dst, const TileBuffers& buffers,
+                           const Tile& tile, int depth, bool stream, CancelToken&);
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,17 +1,21 @@
 // Tests of the C++ kernels alone, with no Python involved: every compiled table this CPU supports against the
 // scalar reference loops, on the julia1 grid, special values, every tail length, and multi-step diffusion over
-// several tiles with both boundaries, on 1 and 2 threads.
+// several tiles with both boundaries, on 1 and 2 threads; and tiles and bands that stop at the poll that
+// cancels their call.
 //
 // The references round every operation on its own through `volatile`, so they are immune to floating-point
 // contraction: a kernel build that fuses multiplies and adds (GCC's default on aarch64) fails here instead of
 // agreeing with a reference that fused the same way. Built and run by tests/cpp/build.py (natively, or for
 // aarch64 under qemu); prints one line per check and "N passed, N failed".
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cext/dispatch.hpp"
@@ -282,6 +286,61 @@ void test_one_step_both_ways(const cext::KernelTable& k) {
     expect(ok, std::string(k.name) + ": one step by rows and by columns, widths 1 to 41 and wider, bands cut anywhere");
 }
 
+// A token whose next check polls, and whose poll cancels: the interval since its first check has passed.
+// Built in place (a token cannot be copied or moved).
+bool cancel_at_poll(void*) { return true; }
+void arm_for_first_poll(cext::CancelToken& token) {
+    token.check();  // starts the poll interval
+    std::this_thread::sleep_for(cext::CancelToken::poll_interval + std::chrono::milliseconds(5));
+}
+
+void test_tile_cancellation(const cext::KernelTable& k) {
+    // A tile polls within its first rows, not only between tiles: a call's first rounds may fault in fresh memory
+    // far more slowly than they compute. 32 steps of a 400 x 512 tile poll every 16 rows, before the first row of
+    // the tile itself is written; the poll cancels, and the tile stops there.
+    const std::ptrdiff_t rows = 400, cols = 512;
+    const int depth = 32;
+    Sequence random{7};
+    std::vector<double> grid(static_cast<std::size_t>(rows * cols));
+    for (double& cell : grid) {
+        cell = random.next();
+    }
+    const cext::DiffusionGrid g{rows, cols, 0.9 * 0.1, cext::Boundary::fixed};
+    const std::ptrdiff_t stride = cols + 2 * cext::ring_margin(depth);
+    const cext::Tile tile{0, rows, 0, cols};
+    for (bool cancelled : {false, true}) {
+        std::vector<double> buffer(static_cast<std::size_t>((3 * depth + 2) * stride) + 8, 0.0);
+        double* const ring = buffer.data() + (8 - reinterpret_cast<std::uintptr_t>(buffer.data()) / 8 % 8) % 8;
+        std::vector<double> out(grid.size(), -1.0);
+        // Not cancelled: a token with nothing to poll (a slow machine, or qemu, may take longer than the interval).
+        cext::CancelToken token = cancelled ? cext::CancelToken(cancel_at_poll, nullptr) : cext::CancelToken();
+        if (cancelled) {
+            arm_for_first_poll(token);
+        }
+        const bool finished = k.diffusion_tile(g, grid.data(), out.data(), cext::TileBuffers{ring + stride, stride},
+                                               tile, depth, false, token);
+        const bool untouched = std::all_of(out.begin(), out.end(), [](double cell) { return cell == -1.0; });
+        const bool all_written = std::none_of(out.begin(), out.end(), [](double cell) { return cell == -1.0; });
+        expect(cancelled ? !finished && untouched && token.cancelled() : finished && all_written,
+               std::string(k.name) + (cancelled ? ": a tile polls within its first rows and stops there"
+                                                : ": a tile not cancelled writes every cell"));
+    }
+}
+
+void test_band_cancellation(const cext::KernelTable& k) {
+    // A single step is cut into bands of whole rows, and each band polls before it starts: one step of a huge
+    // grid must answer Ctrl-C too. Here the first band's poll cancels, and no band writes anything.
+    const std::ptrdiff_t rows = 2048, cols = 512;
+    std::vector<double> grid(static_cast<std::size_t>(rows * cols), 0.5), out(grid.size(), -1.0);
+    cext::CancelToken token(cancel_at_poll, nullptr);
+    arm_for_first_poll(token);
+    const cext::DiffusionArgs args{grid.data(), out.data(), rows, cols, 0.1, cext::Boundary::fixed, 1};
+    const cext::Status status = cext::diffusion(k, args, 1, token);
+    const bool untouched = std::all_of(out.begin(), out.end(), [](double cell) { return cell == -1.0; });
+    expect(status == cext::Status::cancelled && untouched,
+           std::string(k.name) + ": one step polls before each band and stops at the poll that cancels");
+}
+
 }  // namespace
 
 int main() {
@@ -299,6 +358,8 @@ int main() {
         test_tails(k);
         test_rounds(k);
         test_one_step_both_ways(k);
+        test_tile_cancellation(k);
+        test_band_cancellation(k);
         for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
             for (int threads : {1, 2}) {
                 test_diffusion(k, 1, 1, 3, boundary, threads);
