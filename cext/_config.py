@@ -176,8 +176,9 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
     ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores (by default 3/4
     of the last-level cache; ``CEXT_STREAM_BYTES`` overrides it). ``Diffusion.tile_bytes``: each thread's
     budget for the ring of rows of multi-step calls (3/4 of the L2; ``CEXT_TILE_BYTES``).
-    ``Diffusion.column_bytes``: single steps on grids of at most this size walk down columns of vectors instead
-    of along rows (1/2 of the L1 data cache; ``CEXT_COLUMN_BYTES``).
+    ``Diffusion.column_bytes``: steps on grids of at most this size walk down columns of vectors instead of
+    along rows, and several run one after another on one thread, without tiles (1/2 of the L1 data cache;
+    ``CEXT_COLUMN_BYTES``).
     ``Diffusion.keep_scratch``: the scratch grid of a call that takes several rounds is
     kept for the next such call on a grid of similar size (``CEXT_KEEP_SCRATCH=0`` frees it after every call).
     Results are identical either way; only speed and memory held change.

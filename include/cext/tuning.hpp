@@ -26,7 +26,7 @@ struct CacheSizes {
 struct DiffusionTuning {
     std::size_t stream_bytes;  // grids of at least this many bytes are streamed to memory
     std::size_t tile_bytes;    // per-thread budget for the ring of rows of a tile
-    std::size_t column_bytes;  // a single step on a grid of at most this many bytes walks down columns
+    std::size_t column_bytes;  // steps on a grid of at most this many bytes walk down columns, on one thread
     bool keep_scratch;         // keep the scratch grid of a multi-round call for the next one
     bool stream_from_env;      // true where the environment overrode the decision
     bool tile_from_env;

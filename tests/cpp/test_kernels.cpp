@@ -339,6 +339,19 @@ void test_band_cancellation(const cext::KernelTable& k) {
     const bool untouched = std::all_of(out.begin(), out.end(), [](double cell) { return cell == -1.0; });
     expect(status == cext::Status::cancelled && untouched,
            std::string(k.name) + ": one step polls before each band and stops at the poll that cancels");
+
+    // Many steps of a grid in L1 run one after another on one thread, polling every 1024 steps of a 16 x 16
+    // grid: a call of a million steps stops at the first poll.
+    std::vector<double> small(256, 0.5), small_out(256, -1.0);
+    cext::CancelToken small_token(cancel_at_poll, nullptr);
+    arm_for_first_poll(small_token);
+    const cext::DiffusionArgs many{small.data(), small_out.data(), 16, 16, 0.1, cext::Boundary::periodic, 1000000};
+    const auto started = std::chrono::steady_clock::now();
+    const cext::Status small_status = cext::diffusion(k, many, 1, small_token);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    expect(small_status == cext::Status::cancelled,
+           std::string(k.name) + ": many steps of a grid in L1 poll and stop at the poll that cancels (" +
+               std::to_string(seconds) + " s)");
 }
 
 }  // namespace
@@ -373,6 +386,9 @@ int main() {
                 // One tile across and, on two threads, two down: each tile's top and bottom widened into the other.
                 test_diffusion(k, 300, 200, 20, boundary, threads);
                 test_diffusion(k, 61, 37, 41, boundary, threads);
+                // Grids in L1, stepped one step at a time: an even and an odd number of steps.
+                test_diffusion(k, 20, 23, 40, boundary, threads);
+                test_diffusion(k, 20, 23, 41, boundary, threads);
             }
         }
         std::printf("checked %s (%d lanes)\n", k.name, k.lanes);
