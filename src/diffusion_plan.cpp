@@ -59,7 +59,7 @@ Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps
         // same number for every thread. Each thread steps a contiguous run of them (see diffusion()), so a grid
         // stepped again and again meets each thread's rows in that thread's own cache, and no thread is left
         // with the odd band while the others wait.
-        const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / cols);
+        const std::ptrdiff_t by_work = std::max<std::ptrdiff_t>(1, kCellStepsPerPoll / cols);
         const std::ptrdiff_t bands_per_thread = (fair_share + by_work - 1) / by_work;
         p.tile_height = (fair_share + bands_per_thread - 1) / bands_per_thread;
         p.tile_width = cols;

@@ -95,9 +95,8 @@ Status diffusion_steps_in_l1(const KernelTable& kernels, const DiffusionArgs& a,
         return Status::no_memory;
     }
     const DiffusionGrid grid{a.rows, a.cols, a.D_dt, a.boundary};
-    // About 256k cell-steps (~100 us) between two polls for Ctrl-C.
     const std::int64_t steps_per_check =
-        std::max<std::int64_t>(1, (std::int64_t{1} << 18) / static_cast<std::int64_t>(cells));
+        std::max<std::int64_t>(1, kCellStepsPerPoll / static_cast<std::int64_t>(cells));
     std::int64_t until_check = steps_per_check;
     const double* src = a.grid;
     for (std::int64_t s = 0; s < a.steps; ++s) {
@@ -127,10 +126,11 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
         return Status::ok;
     }
     const DiffusionTuning& tuning = diffusion_tuning();
-    // A grid that fits in the L1 cache with its output takes well under a microsecond a step: rounds of tiles
-    // would spend more on their halos, and other threads more on waking up and meeting at barriers, than plain
-    // steps one after the other on this thread.
-    if (a.steps > 1 && cells * sizeof(double) <= tuning.column_bytes) {
+    // A grid that fits in the L1 cache with its output walks down columns, and takes well under a microsecond a
+    // step: rounds of tiles would spend more on their halos, and other threads more on waking up and meeting at
+    // barriers, than plain steps one after the other on this thread.
+    const bool in_l1 = cells * sizeof(double) <= tuning.column_bytes;
+    if (a.steps > 1 && in_l1) {
         return diffusion_steps_in_l1(kernels, a, cancel);
     }
     const double work = static_cast<double>(cells) * static_cast<double>(a.steps);
@@ -140,7 +140,7 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     // A grid this large goes to memory and back every round: its last step writes with non-temporal stores.
     const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
     const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes);
-    const bool columns = plan.depth == 1 && cells * sizeof(double) <= tuning.column_bytes;
+    const bool columns = plan.depth == 1 && in_l1;
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
     const std::int64_t rounds = plan.rounds;
 

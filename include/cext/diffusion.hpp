@@ -376,9 +376,9 @@ bool diffusion_tile(const DiffusionGrid& g, const double* src, double* dst, cons
     // Row `slot` (0, 1, 2) of level k (0 <= k < depth), indexed by grid column.
     const auto ring = [&](int k, int slot) { return buffers.ring + (3 * k + slot) * stride - col_base; };
     const Tile outer = widen(g, tile, depth);
-    // About 256k cell-steps (~100 us of arithmetic, a few rows of a wide tile) between two polls.
+    // A few rows of a wide tile between two polls.
     const std::ptrdiff_t rows_per_check =
-        std::max<std::ptrdiff_t>(1, (std::ptrdiff_t{1} << 18) / ((outer.c1 - outer.c0) * std::ptrdiff_t{depth}));
+        std::max<std::ptrdiff_t>(1, kCellStepsPerPoll / ((outer.c1 - outer.c0) * std::ptrdiff_t{depth}));
     std::ptrdiff_t until_check = rows_per_check;
     bool cancelled = false;
     int newest = 0;  // the slot of grid row t in every level: row t - 1 is in the slot before, and so on

@@ -80,6 +80,10 @@ struct Tile {
     std::ptrdiff_t r0, r1, c0, c1;
 };
 
+// Cell-steps between two polls for Ctrl-C in diffusion (about 100 us of arithmetic): the size of a one-step band,
+// and how often a tile (every few rows) or a grid in L1 (every few steps) polls.
+constexpr std::ptrdiff_t kCellStepsPerPoll = std::ptrdiff_t{1} << 18;
+
 // A thread's scratch rows for advancing one tile several steps (see diffusion_tile): a ring of three rows for
 // each of the first `depth` levels, `stride` doubles a row, with one row of margin before and after it. Each
 // row keeps ring_margin(depth) columns on either side of the tile.

@@ -339,7 +339,9 @@ void test_band_cancellation(const cext::KernelTable& k) {
     const bool untouched = std::all_of(out.begin(), out.end(), [](double cell) { return cell == -1.0; });
     expect(status == cext::Status::cancelled && untouched,
            std::string(k.name) + ": one step polls before each band and stops at the poll that cancels");
+}
 
+void test_steps_in_l1_cancellation(const cext::KernelTable& k) {
     // Many steps of a grid in L1 run one after another on one thread, polling every 1024 steps of a 16 x 16
     // grid: a call of a million steps stops at the first poll.
     std::vector<double> small(256, 0.5), small_out(256, -1.0);
@@ -373,6 +375,7 @@ int main() {
         test_one_step_both_ways(k);
         test_tile_cancellation(k);
         test_band_cancellation(k);
+        test_steps_in_l1_cancellation(k);
         for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
             for (int threads : {1, 2}) {
                 test_diffusion(k, 1, 1, 3, boundary, threads);
