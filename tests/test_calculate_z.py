@@ -55,6 +55,22 @@ def test_random_points_match_the_python_loop(maxiter, simd_path):
     assert cext.calculate_z(maxiter, zs, C).tolist() == scalar_expected
 
 
+@pytest.mark.parametrize("other_from", [0, 1, 700, 2040, 2047, 2048])
+def test_cs_of_one_value_then_another_match_the_python_loop(other_from, simd_path):
+    # An array cs of a single value (the books' calls pass one) is run as if it were a scalar until a point with
+    # another c turns up; the points still going by then must be given their c. The other c starts at the first
+    # point, within the first vector, after many points of the first chunk (2048 points) are still going, at its
+    # last point, or in the next chunk.
+    rng = np.random.default_rng(other_from)
+    zs = rng.uniform(-0.6, 0.6, 3001) + 1j * rng.uniform(-0.6, 0.6, 3001)
+    cs = np.full(zs.size, C)
+    cs[other_from:] = complex(0.285, 0.01)
+    for maxiter in (3, 40, 300):
+        expected = escape_counts_python(maxiter, zs.tolist(), cs.tolist())
+        for threads in (1, 2):
+            assert cext.calculate_z(maxiter, zs, cs, num_threads=threads).tolist() == expected
+
+
 SPECIAL = [0.0, -0.0, 1.0, -1.5, 1.9999999999999998, 2.0, 1e-310, -5e-324, 1e154, 1e308, np.inf, -np.inf, np.nan]
 
 

@@ -121,6 +121,13 @@ MUTANTS = [
            "rounds: the survivors of a vector that keeps some of its points are never packed", CZ),
     Mutant(ESCAPE, "ci(cr + scratch.capacity),", "ci(cr),",
            "rounds: the packed real and imaginary parts of c share one array of the scratch", CZ),
+    Mutant(ESCAPE, "std::fill(s.ci, s.ci + s.count, s.c_im);", "",
+           "rounds: an array c found to vary leaves the imaginary part of c of the points packed so far unset", CZ),
+    Mutant(ESCAPE, "has_c(v2, re, im) && has_c(v3, re, im)", "has_c(v2, re, im) && has_c(v2, re, im)",
+           "rounds: the check that an array c holds one value looks at a group's third vector twice, its fourth "
+           "never", CZ),
+    Mutant(ESCAPE, "v.ci = S::splat(s.c_im);", "v.ci = S::splat(s.c_re);",
+           "rounds: a c that is the same for every point is given its real part as its imaginary part", CZ),
     Mutant(ESCAPE, "const bool last_round = counted + iterations >= a.maxiter;",
            "const bool last_round = counted + iterations > a.maxiter;",
            "rounds: a round that reaches maxiter is not the last (the next one runs no iterations, for ever)", CZ),

@@ -40,14 +40,49 @@ constexpr std::int64_t kLongestRound = 1 << 12;
 // Iterations between two cancellation checks (only matters for huge maxiter).
 constexpr std::int64_t kIterationsPerCheck = std::int64_t{1} << 14;
 
+// How far ahead of the points it loads a pass over the input asks for them (4 KiB of z, and of c). The first
+// round does three iterations on each point of the input, too little arithmetic to hide the wait for memory,
+// so it would run at the pace of the hardware prefetchers, which stop at every 4 KiB page boundary; a software
+// prefetch a page ahead keeps more lines in flight (measured on the book's grid, one thread: the first round
+// 2.1 -> 1.7 ms, the whole call about 4% faster). The distance is not critical: 2 to 16 KiB measured alike.
+constexpr std::ptrdiff_t kPrefetchPoints = 256;
+
+// Asks for the cache line holding `p` without waiting for it: a hint, which never faults and changes no result.
+CEXT_INLINE void prefetch(const double* p) {
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+// Asks for the input of points [first, first + count), cut at the end of the input.
+CEXT_INLINE void prefetch_points(const EscapeCountsArgs& a, std::ptrdiff_t first, std::ptrdiff_t count) {
+    constexpr std::ptrdiff_t kLineDoubles = 8;  // 64-byte cache lines
+    const std::ptrdiff_t end = 2 * std::min(a.n, first + count);
+    for (std::ptrdiff_t k = 2 * first; k < end; k += kLineDoubles) {
+        prefetch(a.z + k);
+        if (!a.c_is_scalar) {
+            prefetch(a.c + k);
+        }
+    }
+}
+
 // The points of a chunk still going after a round, packed: lane state and each point's index, in the call's
 // scratch; and the points done in the current round, with their counts.
+//
+// While every point of the chunk has the same c (a scalar c, or an array of one value, as the book's calls pass
+// it), that c is kept once, in `same_c`, and the rounds neither pack nor load it: the first round checks the
+// c of each group it loads, and at the first that differs, writes the one c into the slots of the survivors
+// packed so far and packs c from then on.
 struct Survivors {
     double *zr, *zi, *cr, *ci;
     std::int64_t *point, *done_point, *done_count;
     std::ptrdiff_t count;
+    bool same_c;
+    double c_re, c_im;  // every point's c while same_c
 
-    explicit Survivors(const EscapeScratch& scratch)
+    Survivors(const EscapeScratch& scratch, const EscapeCountsArgs& a, std::ptrdiff_t begin)
         : zr(scratch.values),
           zi(zr + scratch.capacity),
           cr(zi + scratch.capacity),
@@ -55,7 +90,10 @@ struct Survivors {
           point(scratch.points),
           done_point(point + scratch.capacity),
           done_count(done_point + scratch.capacity),
-          count(0) {}
+          count(0),
+          same_c(true),
+          c_re(a.c_is_scalar ? a.c[0] : a.c[2 * begin]),
+          c_im(a.c_is_scalar ? a.c[1] : a.c[2 * begin + 1]) {}
 };
 
 // One vector of points in a round.
@@ -130,8 +168,8 @@ CEXT_INLINE void load_from_input(Lanes<S>& v, const EscapeCountsArgs& a, std::pt
 // A later round's vector: survivors [first, first + lanes) of `total`, every one of which has counted `counted`
 // so far.
 template <class S>
-CEXT_INLINE void load_survivors(Lanes<S>& v, const Survivors& s, const EscapeCountsArgs& a, std::ptrdiff_t first,
-                                std::ptrdiff_t total, std::int64_t counted) {
+CEXT_INLINE void load_survivors(Lanes<S>& v, const Survivors& s, std::ptrdiff_t first, std::ptrdiff_t total,
+                                std::int64_t counted) {
     v.valid = first_lanes(total - first, S::lanes);
     v.n = S::counter_splat(counted);
     v.live = S::lanes_mask(v.valid);
@@ -145,12 +183,31 @@ CEXT_INLINE void load_survivors(Lanes<S>& v, const Survivors& s, const EscapeCou
     v.point = S::load_counters(s.point + first);
     v.zr = S::loadu(s.zr + first);
     v.zi = S::loadu(s.zi + first);
-    if (a.c_is_scalar) {
-        v.cr = S::splat(a.c[0]);
-        v.ci = S::splat(a.c[1]);
+    if (s.same_c) {
+        v.cr = S::splat(s.c_re);
+        v.ci = S::splat(s.c_im);
     } else {
         v.cr = S::loadu(s.cr + first);
         v.ci = S::loadu(s.ci + first);
+    }
+}
+
+// Whether the points of `v` have c = (re, im), bit for bit.
+template <class S>
+CEXT_INLINE bool has_c(const Lanes<S>& v, typename S::vec re, typename S::vec im) {
+    return (S::same_bits(v.cr, re) & S::same_bits(v.ci, im) & v.valid) == v.valid;
+}
+
+// A first-round group just loaded, while the chunk's points so far have had one c: if some point of the group
+// has another, the survivors packed so far are given that one c, and c is packed from now on.
+template <class S>
+CEXT_INLINE void check_same_c(Survivors& s, const Lanes<S>& v0, const Lanes<S>& v1, const Lanes<S>& v2,
+                              const Lanes<S>& v3) {
+    const typename S::vec re = S::splat(s.c_re), im = S::splat(s.c_im);
+    if (!(has_c(v0, re, im) && has_c(v1, re, im) && has_c(v2, re, im) && has_c(v3, re, im))) {
+        std::fill(s.cr, s.cr + s.count, s.c_re);
+        std::fill(s.ci, s.ci + s.count, s.c_im);
+        s.same_c = false;
     }
 }
 
@@ -237,7 +294,7 @@ CEXT_INLINE void settle(const Lanes<S>& v, Survivors& s, std::ptrdiff_t& done, c
     if (going == (1U << S::lanes) - 1) {
         S::storeu(s.zr + to, v.zr);
         S::storeu(s.zi + to, v.zi);
-        if (!a.c_is_scalar) {
+        if (!s.same_c) {
             S::storeu(s.cr + to, v.cr);
             S::storeu(s.ci + to, v.ci);
         }
@@ -246,7 +303,7 @@ CEXT_INLINE void settle(const Lanes<S>& v, Survivors& s, std::ptrdiff_t& done, c
         // Whole vectors are stored: the lanes past the survivors land on this vector's own, already loaded, points.
         S::storeu(s.zr + to, S::compress(v.zr, going));
         S::storeu(s.zi + to, S::compress(v.zi, going));
-        if (!a.c_is_scalar) {
+        if (!s.same_c) {
             S::storeu(s.cr + to, S::compress(v.cr, going));
             S::storeu(s.ci + to, S::compress(v.ci, going));
         }
@@ -279,15 +336,19 @@ bool run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t e
         }
         Lanes<S> v0, v1, v2, v3;
         if (first_round) {
+            prefetch_points(a, begin + g + kPrefetchPoints, kGroup * L);
             load_from_input(v0, a, begin + g, end);
             load_from_input(v1, a, begin + g + L, end);
             load_from_input(v2, a, begin + g + 2 * L, end);
             load_from_input(v3, a, begin + g + 3 * L, end);
+            if (s.same_c && !a.c_is_scalar) {
+                check_same_c(s, v0, v1, v2, v3);
+            }
         } else {
-            load_survivors(v0, s, a, g, total, counted);
-            load_survivors(v1, s, a, g + L, total, counted);
-            load_survivors(v2, s, a, g + 2 * L, total, counted);
-            load_survivors(v3, s, a, g + 3 * L, total, counted);
+            load_survivors(v0, s, g, total, counted);
+            load_survivors(v1, s, g + L, total, counted);
+            load_survivors(v2, s, g + 2 * L, total, counted);
+            load_survivors(v3, s, g + 3 * L, total, counted);
         }
         iterate_group<S>((std::min<std::ptrdiff_t>(total - g, kGroup * L) + L - 1) / L, iterations, four, v0, v1, v2,
                          v3);
@@ -304,7 +365,7 @@ bool run_round(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t e
     for (std::ptrdiff_t i = s.count; i % L != 0; ++i) {
         s.point[i] = 0;
         s.zr[i] = s.zi[i] = 0.0;
-        if (!a.c_is_scalar) {
+        if (!s.same_c) {
             s.cr[i] = s.ci[i] = 0.0;
         }
     }
@@ -316,7 +377,7 @@ template <class S>
 bool escape_in_rounds(const EscapeCountsArgs& a, std::ptrdiff_t begin, std::ptrdiff_t end, const EscapeScratch& scratch,
                       CancelToken& cancel) {
     static_assert(kGroup * S::lanes <= kEscapeGroupPoints, "a round's groups must tile the scratch's capacity");
-    Survivors s(scratch);
+    Survivors s(scratch, a, begin);
     std::int64_t counted = 0, until_check = kIterationsPerCheck;
     std::int64_t iterations = std::min<std::int64_t>(kFirstRound, a.maxiter);
     if (!run_round<S>(a, begin, end, s, counted, iterations, true, until_check, cancel)) {

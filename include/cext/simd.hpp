@@ -26,6 +26,7 @@
 //   load_counters(p)               `lanes` int64 values
 //   compress(v, bits), compress_counters(n, bits)   the lanes of `bits` moved, in order, to the lowest lanes
 //                                  (the lanes above them hold anything)
+//   same_bits(a, b)                the lanes (as bits) where a and b hold the same 64 bits
 //
 // The files that instantiate a backend are compiled with the matching -m flags; nothing here checks the CPU.
 // Arithmetic exactness relies on -ffp-contract=off (no FMA contraction) and SSE2 (not x87) floating point.
@@ -180,6 +181,9 @@ struct AVX2 {
     static vec compress(vec v, unsigned bits) {
         return _mm256_castsi256_pd(compress_counters(_mm256_castpd_si256(v), bits));
     }
+    static unsigned same_bits(vec a, vec b) {
+        return lane_bits(_mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_castpd_si256(a), _mm256_castpd_si256(b))));
+    }
     struct CompressTable {
         alignas(32) std::int32_t order[16][8];
     };
@@ -267,6 +271,9 @@ struct AVX512 {
     static vec compress(vec v, unsigned bits) { return _mm512_maskz_compress_pd(static_cast<mask>(bits), v); }
     static counter compress_counters(counter n, unsigned bits) {
         return _mm512_maskz_compress_epi64(static_cast<mask>(bits), n);
+    }
+    static unsigned same_bits(vec a, vec b) {
+        return _mm512_cmpeq_epi64_mask(_mm512_castpd_si512(a), _mm512_castpd_si512(b));
     }
 };
 #endif

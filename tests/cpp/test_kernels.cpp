@@ -219,6 +219,42 @@ void test_rounds(const cext::KernelTable& k) {
     expect(ok, std::string(k.name) + ": rounds of every length, cut at every maxiter, over several chunks");
 }
 
+void test_same_c(const cext::KernelTable& k) {
+    // An array c whose points share one c is run as a scalar c until a point with another turns up: then the
+    // points packed so far must be given that c. The other c starts at the first point, within the first group,
+    // at a later group (after many points still going have been packed), in the last, partial group, or nowhere;
+    // and it may differ from the first only in its bits (a zero's sign, a NaN's payload).
+    Sequence random{11};
+    const std::ptrdiff_t n = 1000;  // one chunk: 31 groups of 32 points (AVX-512), and a partial one
+    std::vector<double> z;
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+        z.insert(z.end(), {(random.next() - 0.5) * 1.2, (random.next() - 0.5) * 1.2});
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double other_nan = -nan;
+    struct Case {
+        double re, im, other_re, other_im;
+    };
+    const Case cases[] = {{-0.62772, -0.42193, 0.285, 0.01},
+                          {0.0, 0.3, -0.0, 0.3},
+                          {nan, 0.3, other_nan, 0.3},
+                          {-0.62772, -0.42193, -0.62772, -0.42193}};
+    bool ok = true;
+    for (const Case& cs : cases) {
+        for (std::ptrdiff_t from :
+             {std::ptrdiff_t{0}, std::ptrdiff_t{5}, std::ptrdiff_t{600}, std::ptrdiff_t{620}, n - 3, n}) {
+            std::vector<double> c;
+            for (std::ptrdiff_t i = 0; i < n; ++i) {
+                c.insert(c.end(), {i < from ? cs.re : cs.other_re, i < from ? cs.im : cs.other_im});
+            }
+            for (std::int32_t maxiter : {2, 3, 40, 300}) {
+                ok = ok && run_escape(k, z, c, false, maxiter, 1) == reference_counts(z, c, false, maxiter);
+            }
+        }
+    }
+    expect(ok, std::string(k.name) + ": an array c of one value, then of another from any point on");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Diffusion
 // ---------------------------------------------------------------------------------------------------------------
@@ -372,6 +408,7 @@ int main() {
         test_special_values(k);
         test_tails(k);
         test_rounds(k);
+        test_same_c(k);
         test_one_step_both_ways(k);
         test_tile_cancellation(k);
         test_band_cancellation(k);
