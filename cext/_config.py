@@ -175,7 +175,8 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
 
     ``Diffusion.stream_bytes``: grids at least this large are written with non-temporal stores (by default 3/4
     of the last-level cache; ``CEXT_STREAM_BYTES`` overrides it). ``Diffusion.tile_bytes``: each thread's
-    budget for the ring of rows of multi-step calls (3/4 of the L2; ``CEXT_TILE_BYTES``).
+    budget for the ring of rows of multi-step calls (3/4 of the L2; ``CEXT_TILE_BYTES``); a grid that fits
+    in those budgets with its output is stepped one step at a time instead, without tiles.
     ``Diffusion.column_bytes``: steps on grids of at most this size walk down columns of vectors instead of
     along rows, and several run one after another on one thread, without tiles (1/2 of the L1 data cache;
     ``CEXT_COLUMN_BYTES``).

@@ -34,13 +34,14 @@ std::ptrdiff_t tile_width(std::ptrdiff_t cols, std::int64_t depth, std::size_t t
 
 }  // namespace
 
-Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes) {
+Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes,
+                    bool single_steps) {
     Plan p{};
     // Tiles as tall as the grid allows while every thread has one: only a tile's top and bottom are widened. (A
     // single step has no rounds to plan: a small call should not pay for the divisions.)
     std::int64_t max_depth = 1;
     std::ptrdiff_t tall = rows;
-    if (steps > 1) {
+    if (steps > 1 && !single_steps) {
         const std::ptrdiff_t width = tile_width(cols, kMaxDepth, tile_bytes);
         const std::ptrdiff_t across = (cols + width - 1) / width;
         const std::ptrdiff_t down = (threads + across - 1) / across;

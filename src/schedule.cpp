@@ -116,6 +116,11 @@ Status diffusion_steps_in_l1(const KernelTable& kernels, const DiffusionArgs& a,
 }  // namespace
 
 Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_threads, CancelToken& cancel) noexcept {
+    return diffusion(kernels, a, num_threads, cancel, diffusion_tuning());
+}
+
+Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_threads, CancelToken& cancel,
+                 const DiffusionTuning& tuning) noexcept {
     const std::ptrdiff_t rows = a.rows, cols = a.cols;
     if (rows == 0 || cols == 0) {
         return Status::ok;
@@ -125,7 +130,6 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
         std::memcpy(a.out, a.grid, cells * sizeof(double));
         return Status::ok;
     }
-    const DiffusionTuning& tuning = diffusion_tuning();
     // A grid that fits in the L1 cache with its output walks down columns, and takes well under a microsecond a
     // step: rounds of tiles would spend more on their halos, and other threads more on waking up and meeting at
     // barriers, than plain steps one after the other on this thread.
@@ -133,13 +137,25 @@ Status diffusion(const KernelTable& kernels, const DiffusionArgs& a, int num_thr
     if (a.steps > 1 && in_l1) {
         return diffusion_steps_in_l1(kernels, a, cancel);
     }
-    const double work = static_cast<double>(cells) * static_cast<double>(a.steps);
     // A second thread pays from about 2 x 32k cell-steps (a 256^2 step, some 18 us on one core): below that, starting
     // and joining the team costs more than the half of the work it takes over.
-    const int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 15), rows));
+    const double work = static_cast<double>(cells) * static_cast<double>(a.steps);
+    int max_threads = static_cast<int>(std::min<std::ptrdiff_t>(thread_count(num_threads, work, 1 << 15), rows));
+    // A grid that stays, with its output, in the L2 caches of the threads one of its steps is worth is stepped one
+    // step a round, in bands: tiles several steps deep would add their halos and their rings' upkeep to traffic
+    // that stays in those caches anyway (20 steps of 256^2 on one thread took 400 us in tiles, 330-350 us so).
+    // Between two barriers of a team already running, a second thread pays from about 2 x 8k cells a step (20
+    // steps of 128^2 took 65 us on two threads against 86 us on one; of 64^2, 30 us against 23 us).
+    const int step_threads = static_cast<int>(
+        std::min<std::ptrdiff_t>(thread_count(num_threads, static_cast<double>(cells), 1 << 13), rows));
+    const bool single_steps =
+        a.steps > 1 && 2 * cells * sizeof(double) <= static_cast<std::size_t>(step_threads) * tuning.tile_bytes;
+    if (single_steps) {
+        max_threads = step_threads;
+    }
     // A grid this large goes to memory and back every round: its last step writes with non-temporal stores.
     const bool stream = cells * sizeof(double) >= tuning.stream_bytes;
-    const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes);
+    const Plan plan = plan_diffusion(rows, cols, a.steps, max_threads, tuning.tile_bytes, single_steps);
     const bool columns = plan.depth == 1 && in_l1;
     const int threads = static_cast<int>(std::min<std::ptrdiff_t>(max_threads, plan.tiles()));
     const std::int64_t rounds = plan.rounds;

@@ -34,7 +34,8 @@ struct Plan {
 };
 
 // The plan for `steps` steps of a rows x cols grid on at most `threads` threads, each with `tile_bytes` for the
-// ring of its tiles.
-Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes);
+// ring of its tiles; with `single_steps`, rounds of one step each, in bands.
+Plan plan_diffusion(std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps, int threads, std::size_t tile_bytes,
+                    bool single_steps = false);
 
 }  // namespace cext

@@ -132,6 +132,12 @@ Status escape_counts(const KernelTable& kernels, const EscapeCountsArgs& args, i
                      CancelToken& cancel) noexcept;
 Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads, CancelToken& cancel) noexcept;
 
+// The same with the cache budgets given rather than read from the machine (the C++ tests run every schedule
+// through it, whatever the caches of the machine they run on).
+struct DiffusionTuning;
+Status diffusion(const KernelTable& kernels, const DiffusionArgs& args, int num_threads, CancelToken& cancel,
+                 const DiffusionTuning& tuning) noexcept;
+
 // Frees the scratch grid that multi-round diffusion keeps between calls (see src/scratch.cpp). Safe to call at
 // any time, from any thread.
 void release_scratch() noexcept;

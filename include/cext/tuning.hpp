@@ -3,7 +3,8 @@
 // Nothing here is a constant tuned to one CPU: sizes are read at run time (Linux sysfs, then sysconf, then the
 // platform's own query) and every decision can be overridden by an environment variable, read once at import:
 //     CEXT_STREAM_BYTES   grids at least this large are written with non-temporal stores
-//     CEXT_TILE_BYTES     per-thread budget for the ring of rows of multi-step diffusion
+//     CEXT_TILE_BYTES     per-thread budget for the ring of rows of multi-step diffusion (and for the grids
+//                         whose steps go one at a time, without tiles)
 //     CEXT_COLUMN_BYTES   single steps on grids of at most this many bytes walk down columns of vectors
 //     CEXT_KEEP_SCRATCH   0: free the scratch grid of multi-round diffusion after each call instead of keeping it
 // A value that does not say exactly one of these things (a unit, a sign, a space, a number too large) is rejected
@@ -25,7 +26,7 @@ struct CacheSizes {
 
 struct DiffusionTuning {
     std::size_t stream_bytes;  // grids of at least this many bytes are streamed to memory
-    std::size_t tile_bytes;    // per-thread budget for the ring of rows of a tile
+    std::size_t tile_bytes;    // per-thread budget for the ring of rows of a tile, or for a grid stepped in bands
     std::size_t column_bytes;  // steps on a grid of at most this many bytes walk down columns, on one thread
     bool keep_scratch;         // keep the scratch grid of a multi-round call for the next one
     bool stream_from_env;      // true where the environment overrode the decision

@@ -20,6 +20,7 @@
 
 #include "cext/dispatch.hpp"
 #include "cext/kernels.hpp"
+#include "cext/tuning.hpp"
 
 namespace {
 
@@ -260,7 +261,7 @@ void test_same_c(const cext::KernelTable& k) {
 // ---------------------------------------------------------------------------------------------------------------
 
 void test_diffusion(const cext::KernelTable& k, std::ptrdiff_t rows, std::ptrdiff_t cols, std::int64_t steps,
-                    cext::Boundary boundary, int threads) {
+                    cext::Boundary boundary, int threads, const cext::DiffusionTuning& tuning) {
     Sequence random{static_cast<std::uint64_t>(rows * 7919 + cols * 104729 + steps)};
     std::vector<double> grid(static_cast<std::size_t>(rows * cols));
     for (double& cell : grid) {
@@ -275,11 +276,11 @@ void test_diffusion(const cext::KernelTable& k, std::ptrdiff_t rows, std::ptrdif
     std::vector<double> out(grid.size(), -1.0);
     cext::CancelToken token;
     const cext::DiffusionArgs args{grid.data(), out.data(), rows, cols, D_dt, boundary, steps};
-    const cext::Status status = cext::diffusion(k, args, threads, token);
-    const std::string what = std::string(k.name) + ": diffusion " + std::to_string(rows) + "x" + std::to_string(cols) +
-                             ", " + std::to_string(steps) + " steps, " +
-                             (boundary == cext::Boundary::fixed ? "fixed" : "periodic") + ", " +
-                             std::to_string(threads) + " thread(s)";
+    const cext::Status status = cext::diffusion(k, args, threads, token, tuning);
+    const std::string what =
+        std::string(k.name) + ": diffusion " + std::to_string(rows) + "x" + std::to_string(cols) + ", " +
+        std::to_string(steps) + " steps, " + (boundary == cext::Boundary::fixed ? "fixed" : "periodic") + ", " +
+        std::to_string(threads) + " thread(s), " + std::to_string(tuning.tile_bytes) + " bytes of tile";
     expect(status == cext::Status::ok && same(out, expected), what);
 }
 
@@ -413,22 +414,33 @@ int main() {
         test_tile_cancellation(k);
         test_band_cancellation(k);
         test_steps_in_l1_cancellation(k);
-        for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
-            for (int threads : {1, 2}) {
-                test_diffusion(k, 1, 1, 3, boundary, threads);
-                test_diffusion(k, 2, 9, 2, boundary, threads);
-                test_diffusion(k, 33, 17, 1, boundary, threads);
-                test_diffusion(k, 40, 1200, 1, boundary, threads);  // bands of whole rows
-                // Several tiles across (columns beyond the widest tile) and down, full and partial rounds.
-                test_diffusion(k, 150, 1100, 8, boundary, threads);
-                test_diffusion(k, 150, 1100, 19, boundary, threads);
-                test_diffusion(k, 9, 700, 5, boundary, threads);
-                // One tile across and, on two threads, two down: each tile's top and bottom widened into the other.
-                test_diffusion(k, 300, 200, 20, boundary, threads);
-                test_diffusion(k, 61, 37, 41, boundary, threads);
-                // Grids in L1, stepped one step at a time: an even and an odd number of steps.
-                test_diffusion(k, 20, 23, 40, boundary, threads);
-                test_diffusion(k, 20, 23, 41, boundary, threads);
+        cext::DiffusionTuning small_l2 = cext::diffusion_tuning(), large_l2 = small_l2;
+        small_l2.column_bytes = large_l2.column_bytes = 16 << 10;
+        small_l2.stream_bytes = large_l2.stream_bytes = std::size_t{1} << 40;  // streaming: tests/test_evolve.py
+        small_l2.tile_bytes = 64 << 10;
+        large_l2.tile_bytes = 64 << 20;
+        // Every case under two cache budgets, whatever the machine's: a small L2, where the grids of several
+        // steps beyond L1 are cut into tiles (a few hundred columns wide at most), and a large one, where they
+        // stay in the cache and go a step at a time, in bands.
+        for (const cext::DiffusionTuning& tuning : {small_l2, large_l2}) {
+            for (cext::Boundary boundary : {cext::Boundary::fixed, cext::Boundary::periodic}) {
+                for (int threads : {1, 2}) {
+                    test_diffusion(k, 1, 1, 3, boundary, threads, tuning);
+                    test_diffusion(k, 2, 9, 2, boundary, threads, tuning);
+                    test_diffusion(k, 33, 17, 1, boundary, threads, tuning);
+                    test_diffusion(k, 40, 1200, 1, boundary, threads, tuning);  // bands of whole rows
+                    // Several tiles across (columns beyond the widest tile) and down, full and partial rounds.
+                    test_diffusion(k, 150, 1100, 8, boundary, threads, tuning);
+                    test_diffusion(k, 150, 1100, 19, boundary, threads, tuning);
+                    test_diffusion(k, 9, 700, 5, boundary, threads, tuning);
+                    // Tall grids, with tiles stacked down on two threads: each one's top and bottom widened into
+                    // the next.
+                    test_diffusion(k, 300, 200, 20, boundary, threads, tuning);
+                    test_diffusion(k, 61, 37, 41, boundary, threads, tuning);
+                    // Grids in L1, stepped one step at a time: an even and an odd number of steps.
+                    test_diffusion(k, 20, 23, 40, boundary, threads, tuning);
+                    test_diffusion(k, 20, 23, 41, boundary, threads, tuning);
+                }
             }
         }
         std::printf("checked %s (%d lanes)\n", k.name, k.lanes);
